@@ -1,0 +1,40 @@
+'use strict';
+// Tests run against the TypeScript sources of every workspace package (no build needed);
+// type-checking is done once by `tsc` in `npm test`, so ts-jest only transpiles.
+const fs = require('node:fs');
+const path = require('node:path');
+
+const moduleNameMapper = {};
+for (const group of ['libs', 'services']) {
+  for (const dir of fs.readdirSync(path.join(__dirname, group))) {
+    const manifest = path.join(__dirname, group, dir, 'package.json');
+    if (!fs.existsSync(manifest)) continue;
+    const { name } = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+    moduleNameMapper[`^${name.replace('/', '\\/')}$`] = `<rootDir>/${group}/${dir}/src`;
+  }
+}
+
+const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.test.json' }] };
+const common = { testEnvironment: 'node', moduleNameMapper, transform, rootDir: __dirname };
+
+module.exports = {
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: [
+        '<rootDir>/libs/*/src/**/*.test.ts',
+        '<rootDir>/services/*/src/**/*.test.ts',
+        '<rootDir>/test/unit/**/*.test.ts',
+      ],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      slowTestThreshold: 30,
+    },
+  ],
+};

@@ -1,0 +1,57 @@
+import { integer, list, oneOf, text, url } from './setting';
+
+/** Settings every service shares. Services pick the ones they need by spreading these objects. */
+export const httpSettings = {
+  httpPort: integer('PAYSYNC_HTTP_PORT', {
+    description: 'Port of the HTTP server with /healthz, /readyz and /metrics (0 picks a free port).',
+    default: 8080,
+    min: 0,
+    max: 65535,
+  }),
+  httpHost: text('PAYSYNC_HTTP_HOST', { description: 'Address the HTTP server listens on.', default: '0.0.0.0' }),
+  logLevel: oneOf('PAYSYNC_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, {
+    description: 'Least severe log level written (JSON lines on stdout).',
+    default: 'info',
+  }),
+};
+
+const BROKER = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
+
+export const kafkaSettings = {
+  kafkaBrokers: list('PAYSYNC_KAFKA_BROKERS', {
+    description: 'Kafka bootstrap brokers, comma-separated host:port.',
+    example: 'kafka-1:9092,kafka-2:9092',
+    item: (v) => {
+      if (!BROKER.test(v)) throw new Error('must be host:port');
+    },
+  }),
+  kafkaClientId: text('PAYSYNC_KAFKA_CLIENT_ID', { description: 'Client id sent to Kafka (shows in broker logs and quotas).', default: 'paysync' }),
+  schemaRegistryUrl: url('PAYSYNC_SCHEMA_REGISTRY_URL', {
+    description: 'Base URL of the Confluent-compatible schema registry (for Apicurio: .../apis/ccompat/v7).',
+    example: 'http://registry:8080/apis/ccompat/v7',
+    protocols: ['http:', 'https:'],
+    secret: true,
+  }),
+  topicPrefix: text('PAYSYNC_TOPIC_PREFIX', {
+    description: 'Prefix of every topic: <prefix>.<schema>.<table>.',
+    default: 'paysync',
+    pattern: /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/,
+    patternText: 'letters, digits, _ and -, dot-separated',
+  }),
+};
+
+export const sourceSettings = {
+  sourceUrl: url('PAYSYNC_SOURCE_URL', {
+    description: 'PostgreSQL source database (the one whose changes are captured).',
+    example: 'postgres://paysync:secret@db:5432/payments',
+    protocols: ['postgres:', 'postgresql:'],
+    secret: true,
+  }),
+  tables: list('PAYSYNC_TABLES', {
+    description: 'Tables to capture, comma-separated schema.table.',
+    example: 'public.accounts,public.transfers',
+    item: (v) => {
+      if (!/^[^.\s]+\.[^.\s]+$/.test(v)) throw new Error('must be schema.table');
+    },
+  }),
+};

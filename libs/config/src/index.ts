@@ -1,0 +1,6 @@
+export * from './setting';
+export * from './config-error';
+export * from './load-config';
+export * from './describe-settings';
+export * from './common-settings';
+export * from './command';

@@ -1,0 +1,40 @@
+import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+
+export interface KafkaLogger {
+  error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+export interface KafkaClientOptions {
+  brokers: string[];
+  clientId: string;
+  logger: KafkaLogger;
+  ssl?: KafkaConfig['ssl'];
+  sasl?: KafkaConfig['sasl'];
+}
+
+/** kafkajs logs through the service's structured logger instead of its own console format. */
+function logCreatorFor(logger: KafkaLogger): KafkaConfig['logCreator'] {
+  return () => (entry: LogEntry) => {
+    const { message, ...extra } = entry.log;
+    const fields = { component: `kafkajs.${entry.namespace}`, ...extra };
+    if (entry.level === logLevel.ERROR) logger.error(fields, message);
+    else if (entry.level === logLevel.WARN) logger.warn(fields, message);
+    else if (entry.level === logLevel.INFO) logger.debug(fields, message);
+    else logger.debug(fields, message);
+  };
+}
+
+export function createKafka(options: KafkaClientOptions): Kafka {
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    ssl: options.ssl,
+    sasl: options.sasl,
+    logLevel: logLevel.INFO,
+    logCreator: logCreatorFor(options.logger),
+    retry: { initialRetryTime: 200, retries: 8 },
+  });
+}

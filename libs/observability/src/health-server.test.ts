@@ -1,0 +1,55 @@
+import { Writable } from 'node:stream';
+import { Counter, createLogger, createMetricsRegistry, startHealthServer, type HealthServer } from './index';
+
+function memoryLog(): { stream: Writable; lines: () => Record<string, unknown>[] } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  return { stream, lines: () => chunks.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+describe('health server', () => {
+  let server: HealthServer;
+  let ready = false;
+  const registry = createMetricsRegistry('test');
+  const counter = new Counter({ name: 'paysync_test_events_total', help: 'events', registers: [registry] });
+
+  beforeAll(async () => {
+    const logger = createLogger({ service: 'test', level: 'silent' });
+    server = await startHealthServer({ host: '127.0.0.1', port: 0, registry, logger, readiness: () => ({ ready, detail: { lagBytes: 12 } }) });
+  });
+  afterAll(() => server.close());
+
+  it('answers /healthz, /readyz by readiness, and /metrics in Prometheus text', async () => {
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    let res = await fetch(`${server.url}/readyz`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ status: 'not ready', lagBytes: 12 });
+    ready = true;
+    res = await fetch(`${server.url}/readyz`);
+    expect(res.status).toBe(200);
+    counter.inc(3);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain('paysync_test_events_total{service="test"} 3');
+    expect(metrics).toContain('paysync_process_resident_memory_bytes');
+  });
+});
+
+describe('logger', () => {
+  it('writes JSON lines and redacts secrets by key and inside URLs', () => {
+    const log = memoryLog();
+    const logger = createLogger({ service: 'capture', destination: log.stream });
+    logger.info({ config: { sourceUrl: 'postgres://u:hunter2@db/x', password: 'hunter2' } }, 'connecting');
+    logger.error({ err: new Error('connect failed for postgres://u:hunter2@db:5432/x') }, 'failed postgres://a:hunter2@b/c');
+    const text = JSON.stringify(log.lines());
+    expect(text).not.toContain('hunter2');
+    const [first, second] = log.lines();
+    expect(first).toMatchObject({ level: 'info', service: 'capture', msg: 'connecting', config: { password: '[redacted]' } });
+    expect(second.msg).toBe('failed postgres://a:***@b/c');
+    expect((second.err as { message: string }).message).toContain('postgres://u:***@db:5432/x');
+  });
+});

@@ -1,0 +1,63 @@
+import pg from 'pg';
+import { sessionOptions } from './session-settings';
+
+/** Anything that runs SQL: a pool, a client, a transaction. Modules that only need SQL take this. */
+export interface Queryable {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+}
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+/**
+ * Every column comes back as PostgreSQL's own text (or null): nothing is turned into a lossy JS
+ * number or Date behind our back. Callers convert what they need, exactly.
+ */
+const rawText = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
+
+export interface PoolOptions {
+  applicationName: string;
+  max?: number;
+  /** Passed to the server as statement_timeout (ms); 0 means none. */
+  statementTimeoutMs?: number;
+}
+
+export function createPool(connectionString: string, options: PoolOptions): Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    application_name: options.applicationName,
+    max: options.max ?? 4,
+    options: sessionOptions(),
+    types: rawText,
+    statement_timeout: options.statementTimeoutMs ?? 0,
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Runs `work` in one transaction on one client: committed if it returns, rolled back if it throws. */
+export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query(begin);
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Quotes an identifier for SQL: "my ""odd"" name". */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** "schema"."table" */
+export function qualifiedName(schema: string, table: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(table)}`;
+}

@@ -1,0 +1,45 @@
+import { httpSettings, integer, kafkaSettings, sourceSettings, text } from '@paysync/config';
+
+const PG_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export const captureSettings = {
+  ...sourceSettings,
+  ...kafkaSettings,
+  ...httpSettings,
+  slot: text('PAYSYNC_SLOT', {
+    description: 'Logical replication slot of this capture (created if missing; one per capture process).',
+    default: 'paysync',
+    pattern: PG_NAME,
+    patternText: 'a lower-case PostgreSQL name (a-z, 0-9, _; at most 63)',
+  }),
+  publication: text('PAYSYNC_PUBLICATION', {
+    description: 'Publication listing the captured tables (created if missing, limited to PAYSYNC_TABLES).',
+    default: 'paysync',
+    pattern: PG_NAME,
+    patternText: 'a lower-case PostgreSQL name (a-z, 0-9, _; at most 63)',
+  }),
+  topicPartitions: integer('PAYSYNC_TOPIC_PARTITIONS', {
+    description: 'Partitions of each table topic created by capture (a key always maps to one partition).',
+    default: 3,
+    min: 1,
+    max: 1000,
+  }),
+  heartbeatMs: integer('PAYSYNC_HEARTBEAT_INTERVAL_MS', {
+    description: 'How often capture writes a heartbeat into the WAL so an idle slot keeps advancing (0 turns it off).',
+    default: 10000,
+    min: 0,
+    max: 3_600_000,
+  }),
+  snapshotChunkRows: integer('PAYSYNC_SNAPSHOT_CHUNK_ROWS', {
+    description: 'Rows read per snapshot chunk (each chunk is one short query between two watermarks).',
+    default: 10000,
+    min: 1,
+    max: 1_000_000,
+  }),
+  maxInFlightBytes: integer('PAYSYNC_MAX_IN_FLIGHT_BYTES', {
+    description: 'Encoded bytes sent to Kafka but not yet acknowledged; above it capture stops reading the WAL.',
+    default: 64 * 1024 * 1024,
+    min: 1024 * 1024,
+    max: 4 * 1024 * 1024 * 1024,
+  }),
+};
