@@ -9,12 +9,13 @@ for (const group of ['libs', 'services']) {
   for (const dir of fs.readdirSync(path.join(__dirname, group))) {
     const manifest = path.join(__dirname, group, dir, 'package.json');
     if (!fs.existsSync(manifest)) continue;
-    const { name } = JSON.parse(fs.readFileSync(manifest, 'utf8'));
-    moduleNameMapper[`^${name.replace('/', '\\/')}$`] = `<rootDir>/${group}/${dir}/src`;
+    const { name, main } = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+    const entry = main.replace(/^dist\//, 'src/').replace(/\.js$/, '');
+    moduleNameMapper[`^${name.replace('/', '\\/')}$`] = `<rootDir>/${group}/${dir}/${entry}`;
   }
 }
 
-const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.test.json' }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] };
 const common = { testEnvironment: 'node', moduleNameMapper, transform, rootDir: __dirname };
 
 module.exports = {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, integer, kafkaSettings, list, loadConfig, oneOf, optional, sourceSettings, url } from './index';
@@ -17,6 +17,14 @@ const valid = {
   PAYSYNC_KAFKA_BROKERS: '127.0.0.1:9092',
   PAYSYNC_SCHEMA_REGISTRY_URL: 'http://registry:8080/apis/ccompat/v7',
 };
+
+const tempDirs: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 function problemsOf(fn: () => unknown): ConfigError {
   try {
@@ -60,7 +68,7 @@ describe('loadConfig', () => {
   });
 
   it('reads a JSON file, lets the environment win, and flags unknown keys in the file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'paysync-config-'));
+    const dir = tempDir('paysync-config-');
     const file = join(dir, 'config.json');
     writeFileSync(file, JSON.stringify({ ...valid, PAYSYNC_TABLES: ['public.a', 'public.b'], PAYSYNC_HTTP_PORT: 9000 }));
     const config = loadConfig(settings, { env: { PAYSYNC_CONFIG_FILE: file, PAYSYNC_HTTP_PORT: '9100' } });
@@ -74,7 +82,7 @@ describe('loadConfig', () => {
   });
 
   it('reads a secret from <SETTING>_FILE', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'paysync-secret-'));
+    const dir = tempDir('paysync-secret-');
     writeFileSync(join(dir, 'url'), 'postgres://u:p@db/pay\n');
     const env = { ...valid, PAYSYNC_SOURCE_URL: undefined, PAYSYNC_SOURCE_URL_FILE: join(dir, 'url') };
     expect(loadConfig(settings, { env }).sourceUrl).toBe('postgres://u:p@db/pay');

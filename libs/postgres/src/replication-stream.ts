@@ -1,4 +1,5 @@
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
+import { bigIntToLsn, lsnToBigInt } from './lsn';
 import { sessionOptions } from './session-settings';
 
 export type { Pgoutput };
@@ -85,9 +86,18 @@ export class ReplicationStream {
     return started.then(() => undefined);
   }
 
-  /** Tells the server everything up to and including `lsn` is durable downstream. */
+  /**
+   * Tells the server that everything before `lsn` is durable downstream; pass a commit's end LSN
+   * (or a logical message's LSN). The server resumes decoding at exactly this position.
+   *
+   * The library reports `lsn + 1` as flushed. Reporting a commit's end LSN + 1 would make the server
+   * skip a transaction whose commit record starts exactly at that end LSN (back-to-back commits),
+   * so the LSN is lowered by one here to report exactly `lsn`.
+   */
   async confirm(lsn: string, requestReply = false): Promise<void> {
-    await this.service.acknowledge(lsn, requestReply);
+    const exact = lsnToBigInt(lsn);
+    if (exact === 0n) return;
+    await this.service.acknowledge(bigIntToLsn(exact - 1n), requestReply);
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,15 @@
+import { bigIntToLsn, lsnToBigInt } from './lsn';
+
+describe('LSN', () => {
+  it('converts exactly both ways, across the 32-bit boundary', () => {
+    expect(lsnToBigInt('16/B374D848')).toBe(0x16b374d848n);
+    expect(bigIntToLsn(0x16b374d848n)).toBe('16/B374D848');
+    expect(bigIntToLsn(lsnToBigInt('1/0') - 1n)).toBe('0/FFFFFFFF');
+    expect(bigIntToLsn(lsnToBigInt('FFFFFFFF/FFFFFFFF'))).toBe('FFFFFFFF/FFFFFFFF');
+  });
+
+  it('rejects what is not an LSN', () => {
+    expect(() => lsnToBigInt('16-B3')).toThrow('not an LSN');
+    expect(() => bigIntToLsn(-1n)).toThrow('out of range');
+  });
+});
