@@ -1,0 +1,113 @@
+import { types, type Schema, type Type } from 'avsc';
+
+/**
+ * Exact decimals. A decimal travels as Avro's unscaled two's-complement bytes and lives in JS as a
+ * decimal string ("-12.3400"): never as a double, so no amount is ever rounded.
+ */
+export function unscaledToBytes(n: bigint): Buffer {
+  let length = 1;
+  while (n < -(1n << BigInt(8 * length - 1)) || n > (1n << BigInt(8 * length - 1)) - 1n) length++;
+  let v = n < 0n ? (1n << BigInt(8 * length)) + n : n;
+  const out = Buffer.alloc(length);
+  for (let i = length - 1; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
+export function bytesToUnscaled(bytes: Buffer): bigint {
+  if (bytes.length === 0) return 0n;
+  let v = 0n;
+  for (const b of bytes) v = (v << 8n) | BigInt(b);
+  return bytes[0] & 0x80 ? v - (1n << BigInt(8 * bytes.length)) : v;
+}
+
+export function formatDecimal(unscaled: bigint, scale: number): string {
+  const negative = unscaled < 0n;
+  const digits = (negative ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
+  const whole = digits.slice(0, digits.length - scale);
+  const fraction = scale > 0 ? `.${digits.slice(digits.length - scale)}` : '';
+  return `${negative ? '-' : ''}${whole}${fraction}`;
+}
+
+const DECIMAL_TEXT = /^([+-])?(\d+)(?:\.(\d*))?$|^([+-])?\.(\d+)$/;
+
+/** Parses a plain decimal ("-1.50", "3", ".5"); scale is the number of fraction digits written. */
+export function parseDecimal(text: string): { unscaled: bigint; scale: number } {
+  const m = DECIMAL_TEXT.exec(text.trim());
+  if (!m) {
+    throw new Error(`"${text}" is not an exact decimal (NaN and Infinity cannot travel as Avro decimals)`);
+  }
+  const sign = m[1] ?? m[4] ?? '';
+  const whole = m[2] ?? '0';
+  const fraction = m[3] ?? m[5] ?? '';
+  const unscaled = BigInt(`${whole}${fraction}` || '0');
+  return { unscaled: sign === '-' ? -unscaled : unscaled, scale: fraction.length };
+}
+
+/** The decimal rescaled to exactly `scale` digits; refuses to drop non-zero digits (that would round). */
+export function toScale(text: string, scale: number): bigint {
+  const parsed = parseDecimal(text);
+  if (parsed.scale <= scale) return parsed.unscaled * 10n ** BigInt(scale - parsed.scale);
+  const factor = 10n ** BigInt(parsed.scale - scale);
+  if (parsed.unscaled % factor !== 0n) throw new Error(`"${text}" has more than ${scale} fraction digits; refusing to round`);
+  return parsed.unscaled / factor;
+}
+
+interface DecimalAttrs {
+  precision: number;
+  scale: number;
+}
+
+/** Avro `bytes` + logicalType `decimal` <-> JS decimal string with exactly `scale` fraction digits. */
+export class DecimalType extends types.LogicalType {
+  private readonly scale: number;
+  private readonly precision: number;
+
+  constructor(schema: Schema, opts?: object) {
+    super(schema, opts);
+    const attrs = schema as unknown as DecimalAttrs;
+    this.scale = attrs.scale ?? 0;
+    this.precision = attrs.precision;
+  }
+
+  override _fromValue(value: Buffer): string {
+    return formatDecimal(bytesToUnscaled(value), this.scale);
+  }
+
+  override _toValue(value: unknown): Buffer | undefined {
+    if (typeof value !== 'string') return undefined;
+    const unscaled = toScale(value, this.scale);
+    if ((unscaled < 0n ? -unscaled : unscaled).toString().length > this.precision) {
+      throw new Error(`"${value}" has more than ${this.precision} digits`);
+    }
+    return unscaledToBytes(unscaled);
+  }
+
+  override _resolve(type: Type): ((x: unknown) => unknown) | undefined {
+    const other = type as unknown as { scale?: number; precision?: number };
+    if (type instanceof DecimalType && other.scale === this.scale) return (x) => x;
+    return undefined;
+  }
+}
+
+/**
+ * Unconstrained `numeric`: Debezium's VariableScaleDecimal record {scale, value} <-> JS decimal
+ * string exactly as PostgreSQL printed it.
+ */
+export class VariableDecimalType extends types.LogicalType {
+  override _fromValue(value: { scale: number; value: Buffer }): string {
+    return formatDecimal(bytesToUnscaled(value.value), value.scale);
+  }
+
+  override _toValue(value: unknown): { scale: number; value: Buffer } | undefined {
+    if (typeof value !== 'string') return undefined;
+    const parsed = parseDecimal(value);
+    return { scale: parsed.scale, value: unscaledToBytes(parsed.unscaled) };
+  }
+
+  override _resolve(type: Type): ((x: unknown) => unknown) | undefined {
+    return type instanceof VariableDecimalType ? (x) => x : undefined;
+  }
+}

@@ -1,0 +1,166 @@
+import { types, type Schema, type Type } from 'avsc';
+import { useBigIntLong } from './bigint-long';
+import { daysFromCivil, formatIsoDate, formatTimeOfDay, MICROS_PER_DAY, splitMicros } from './civil-time';
+
+/**
+ * Dates and times as exact strings in JS and Avro's logical types on the wire. PostgreSQL's
+ * 'infinity' and '-infinity' map to the largest and smallest value of the underlying Avro type.
+ */
+const LONG_MAX = 9223372036854775807n;
+const LONG_MIN = -9223372036854775808n;
+const INT_MAX = 2147483647;
+const INT_MIN = -2147483648;
+
+const DATE_TIME =
+  /^(-?\d{4,})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]\d{2}(?::?\d{2}){0,2})?( BC)?$/;
+
+interface DateTimeParts {
+  days: number;
+  micros: bigint;
+  offsetSeconds: number;
+}
+
+/** Reads PostgreSQL's ISO output ("2024-02-29 18:29:59.5+00", "0044-03-15 BC") or our ISO form. */
+function parseDateTime(text: string, what: string): DateTimeParts {
+  const m = DATE_TIME.exec(text);
+  if (!m) throw new Error(`"${text}" is not a ${what}`);
+  let year = Number(m[1]);
+  if (m[9]) year = 1 - year; // 1 BC is astronomical year 0
+  const days = daysFromCivil(year, Number(m[2]), Number(m[3]));
+  const micros =
+    BigInt(Number(m[4] ?? 0) * 3600 + Number(m[5] ?? 0) * 60 + Number(m[6] ?? 0)) * 1_000_000n + BigInt((m[7] ?? '').padEnd(6, '0') || '0');
+  let offsetSeconds = 0;
+  if (m[8] && m[8] !== 'Z') {
+    const [h, mi = '0', s = '0'] = m[8].slice(1).match(/\d{2}/g) ?? [];
+    offsetSeconds = (m[8][0] === '-' ? -1 : 1) * (Number(h) * 3600 + Number(mi) * 60 + Number(s));
+  }
+  return { days, micros, offsetSeconds };
+}
+
+function epochMicros(parts: DateTimeParts): bigint {
+  return BigInt(parts.days) * MICROS_PER_DAY + parts.micros - BigInt(parts.offsetSeconds) * 1_000_000n;
+}
+
+function isoDateTime(total: bigint, zone: string): string {
+  const { days, micros } = splitMicros(total);
+  return `${formatIsoDate(days)}T${formatTimeOfDay(micros)}${zone}`;
+}
+
+/** Our ISO date ("-0043-03-15") as PostgreSQL input ("0044-03-15 BC"). */
+function pgDate(iso: string): { date: string; bc: boolean } {
+  if (!iso.startsWith('-') && !iso.startsWith('0000')) return { date: iso, bc: false };
+  const [yearText, rest] = [iso.slice(0, iso.indexOf('-', 1)), iso.slice(iso.indexOf('-', 1))];
+  return { date: `${String(1 - Number(yearText)).padStart(4, '0')}${rest}`, bc: true };
+}
+
+// ---- text <-> JS value (used by codecs) ----
+
+export function timestamptzFromPg(text: string): string {
+  if (text === 'infinity' || text === '-infinity') return text;
+  return isoDateTime(epochMicros(parseDateTime(text, 'timestamp with time zone')), 'Z');
+}
+
+export function timestampFromPg(text: string): string {
+  if (text === 'infinity' || text === '-infinity') return text;
+  return isoDateTime(epochMicros({ ...parseDateTime(text, 'timestamp'), offsetSeconds: 0 }), '');
+}
+
+export function dateFromPg(text: string): string {
+  if (text === 'infinity' || text === '-infinity') return text;
+  return formatIsoDate(parseDateTime(text, 'date').days);
+}
+
+export function timeFromPg(text: string): string {
+  const m = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(text);
+  if (!m) throw new Error(`"${text}" is not a time`);
+  return `${m[1]}:${m[2]}:${m[3]}.${(m[4] ?? '').padEnd(6, '0')}`;
+}
+
+/** A JS timestamp / date string as a literal PostgreSQL reads back to the same value. */
+export function dateTimeToPg(value: string, withZone: boolean): string {
+  if (value === 'infinity' || value === '-infinity') return value;
+  const [datePart, timePart] = value.split('T');
+  const { date, bc } = pgDate(datePart);
+  const time = timePart === undefined ? '' : ` ${timePart.replace('Z', '')}${withZone ? '+00' : ''}`;
+  return `${date}${time}${bc ? ' BC' : ''}`;
+}
+
+// ---- Avro logical types ----
+
+function timeMicros(value: string): bigint {
+  const m = /^(\d{2}):(\d{2}):(\d{2})\.(\d{6})$/.exec(value);
+  if (!m) throw new Error(`"${value}" is not HH:MM:SS.ffffff`);
+  return BigInt(Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])) * 1_000_000n + BigInt(m[4]);
+}
+
+abstract class ExactLogicalType extends types.LogicalType {
+  override _resolve(type: Type): ((x: unknown) => unknown) | undefined {
+    return type.constructor === this.constructor ? (x) => x : undefined;
+  }
+}
+
+export class TimestampMicrosType extends ExactLogicalType {
+  constructor(schema: Schema, opts?: object) {
+    super(schema, opts);
+    useBigIntLong(this);
+  }
+
+  override _fromValue(micros: bigint): string {
+    if (micros === LONG_MAX) return 'infinity';
+    if (micros === LONG_MIN) return '-infinity';
+    return isoDateTime(micros, 'Z');
+  }
+  override _toValue(value: unknown): bigint | undefined {
+    if (typeof value !== 'string') return undefined;
+    if (value === 'infinity') return LONG_MAX;
+    if (value === '-infinity') return LONG_MIN;
+    return epochMicros(parseDateTime(value, 'timestamp'));
+  }
+}
+
+export class LocalTimestampMicrosType extends ExactLogicalType {
+  constructor(schema: Schema, opts?: object) {
+    super(schema, opts);
+    useBigIntLong(this);
+  }
+
+  override _fromValue(micros: bigint): string {
+    if (micros === LONG_MAX) return 'infinity';
+    if (micros === LONG_MIN) return '-infinity';
+    return isoDateTime(micros, '');
+  }
+  override _toValue(value: unknown): bigint | undefined {
+    if (typeof value !== 'string') return undefined;
+    if (value === 'infinity') return LONG_MAX;
+    if (value === '-infinity') return LONG_MIN;
+    return epochMicros({ ...parseDateTime(value, 'timestamp'), offsetSeconds: 0 });
+  }
+}
+
+export class DateType extends ExactLogicalType {
+  override _fromValue(days: number): string {
+    if (days === INT_MAX) return 'infinity';
+    if (days === INT_MIN) return '-infinity';
+    return formatIsoDate(days);
+  }
+  override _toValue(value: unknown): number | undefined {
+    if (typeof value !== 'string') return undefined;
+    if (value === 'infinity') return INT_MAX;
+    if (value === '-infinity') return INT_MIN;
+    return parseDateTime(value, 'date').days;
+  }
+}
+
+export class TimeMicrosType extends ExactLogicalType {
+  constructor(schema: Schema, opts?: object) {
+    super(schema, opts);
+    useBigIntLong(this);
+  }
+
+  override _fromValue(micros: bigint): string {
+    return formatTimeOfDay(micros);
+  }
+  override _toValue(value: unknown): bigint | undefined {
+    return typeof value === 'string' ? timeMicros(value) : undefined;
+  }
+}

@@ -1,0 +1,76 @@
+import type { Type } from 'avsc';
+import { UnknownSchemaIdError, type SchemaRegistryClient } from '@paysync/registry';
+import { createAvroType } from './avro-type';
+import { BoundedCache } from './bounded-cache';
+import { frame, NotWireFormatError, unframe } from './wire-format';
+
+/**
+ * A record that can never be decoded, whatever is retried: garbage bytes, a schema id the
+ * registry does not know, a body that does not match its schema. Consumers dead-letter it.
+ */
+export class UndecodableRecordError extends Error {
+  constructor(reason: string, override readonly cause?: unknown) {
+    super(reason);
+    this.name = 'UndecodableRecordError';
+  }
+}
+
+export interface DecodedRecord<T> {
+  schemaId: number;
+  value: T;
+}
+
+/**
+ * Avro encoding and decoding through the registry. Writers register a schema once and then encode
+ * synchronously (the hot path makes no request); readers resolve a schema id once per id, keeping
+ * at most `maxCachedSchemas` parsed schemas.
+ */
+export class RegistrySerde {
+  private readonly typesById: BoundedCache<number, Type>;
+
+  constructor(
+    private readonly registry: SchemaRegistryClient,
+    options: { maxCachedSchemas?: number } = {},
+  ) {
+    this.typesById = new BoundedCache(options.maxCachedSchemas ?? 1000);
+  }
+
+  /** Registers `schema` under `subject` and returns a synchronous encoder framing values with its id. */
+  async encoderFor<T>(subject: string, schema: object): Promise<{ schemaId: number; encode: (value: T) => Buffer }> {
+    const schemaId = await this.registry.register(subject, schema);
+    const type = createAvroType(schema);
+    this.typesById.set(schemaId, type);
+    return { schemaId, encode: (value: T) => frame(schemaId, type.toBuffer(value)) };
+  }
+
+  async decode<T>(record: Buffer): Promise<DecodedRecord<T>> {
+    let framed: { schemaId: number; body: Buffer };
+    try {
+      framed = unframe(record);
+    } catch (err) {
+      if (err instanceof NotWireFormatError) throw new UndecodableRecordError(err.message, err);
+      throw err;
+    }
+    const type = await this.typeFor(framed.schemaId);
+    try {
+      return { schemaId: framed.schemaId, value: type.fromBuffer(framed.body) as T };
+    } catch (err) {
+      throw new UndecodableRecordError(`record body does not match schema ${framed.schemaId}: ${(err as Error).message}`, err);
+    }
+  }
+
+  private async typeFor(schemaId: number): Promise<Type> {
+    const cached = this.typesById.get(schemaId);
+    if (cached) return cached;
+    let schema: object;
+    try {
+      schema = await this.registry.fetchSchema(schemaId);
+    } catch (err) {
+      if (err instanceof UnknownSchemaIdError) throw new UndecodableRecordError(err.message, err);
+      throw err; // registry unreachable: transient, the caller retries
+    }
+    const type = createAvroType(schema);
+    this.typesById.set(schemaId, type);
+    return type;
+  }
+}

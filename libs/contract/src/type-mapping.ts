@@ -1,0 +1,143 @@
+import type { Schema } from 'avsc';
+import { parseDecimal, toScale, formatDecimal } from './codecs/decimal';
+import { formatPgArray, parsePgArray } from './codecs/pg-array';
+import { dateFromPg, dateTimeToPg, timeFromPg, timestampFromPg, timestamptzFromPg } from './codecs/temporal';
+import type { ColumnType } from './table-shape';
+
+/** A column's value in JS: exact types (numeric, int8, timestamps) never pass through a double. */
+export type ColumnValue = null | boolean | number | bigint | string | Buffer | ColumnValue[];
+
+/** How one PostgreSQL type travels: its Avro type, and PostgreSQL text <-> JS value. */
+export interface ColumnCodec {
+  /** The Avro type (never nullable itself; row fields wrap it in ['null', T]). */
+  avro: Schema;
+  fromPgText(text: string): ColumnValue;
+  /** A literal PostgreSQL reads back to the identical value. */
+  toPgText(value: ColumnValue): string;
+}
+
+const text: ColumnCodec = { avro: 'string', fromPgText: (t) => t, toPgText: (v) => String(v) };
+
+const integer: ColumnCodec = {
+  avro: 'int',
+  fromPgText: (t) => {
+    const n = Number(t);
+    if (!Number.isInteger(n)) throw new Error(`"${t}" is not an integer`);
+    return n;
+  },
+  toPgText: (v) => String(v),
+};
+
+const bigint: ColumnCodec = { avro: 'long', fromPgText: (t) => BigInt(t), toPgText: (v) => String(v) };
+
+function float(avro: 'float' | 'double'): ColumnCodec {
+  // A real is rounded to 32 bits here, as Avro will, so the JS value equals what a reader decodes.
+  const read = avro === 'float' ? (t: string) => Math.fround(Number(t)) : (t: string) => Number(t);
+  return { avro, fromPgText: read, toPgText: (v) => String(v) };
+}
+
+const boolean: ColumnCodec = {
+  avro: 'boolean',
+  fromPgText: (t) => {
+    if (t !== 't' && t !== 'f') throw new Error(`"${t}" is not a boolean`);
+    return t === 't';
+  },
+  toPgText: (v) => (v ? 't' : 'f'),
+};
+
+const bytea: ColumnCodec = {
+  avro: 'bytes',
+  fromPgText: (t) => {
+    if (!t.startsWith('\\x')) throw new Error('bytea must be read with bytea_output=hex');
+    return Buffer.from(t.slice(2), 'hex');
+  },
+  toPgText: (v) => `\\x${(v as Buffer).toString('hex')}`,
+};
+
+function decimal(precision: number, scale: number): ColumnCodec {
+  return {
+    avro: { type: 'bytes', logicalType: 'decimal', precision, scale },
+    fromPgText: (t) => formatDecimal(toScale(t, scale), scale),
+    toPgText: (v) => String(v),
+  };
+}
+
+const variableDecimal: ColumnCodec = {
+  avro: {
+    type: 'record',
+    name: 'VariableScaleDecimal',
+    namespace: 'io.debezium.data',
+    logicalType: 'paysync-variable-decimal',
+    fields: [
+      { name: 'scale', type: 'int' },
+      { name: 'value', type: 'bytes' },
+    ],
+  } as Schema,
+  fromPgText: (t) => {
+    parseDecimal(t); // refuses NaN / Infinity with a clear message
+    return t;
+  },
+  toPgText: (v) => String(v),
+};
+
+/** money prints as "$1,234.56" / "-$1,234.56" (lc_monetary=C); it travels as decimal(19,2). */
+const money: ColumnCodec = {
+  ...decimal(19, 2),
+  fromPgText: (t) => formatDecimal(toScale(t.replace(/[$,]/g, ''), 2), 2),
+};
+
+const temporal = {
+  timestamptz: { avro: { type: 'long', logicalType: 'timestamp-micros' }, fromPgText: timestamptzFromPg, toPgText: (v) => dateTimeToPg(String(v), true) },
+  timestamp: { avro: { type: 'long', logicalType: 'local-timestamp-micros' }, fromPgText: timestampFromPg, toPgText: (v) => dateTimeToPg(String(v), false) },
+  date: { avro: { type: 'int', logicalType: 'date' }, fromPgText: dateFromPg, toPgText: (v) => dateTimeToPg(String(v), false) },
+  time: { avro: { type: 'long', logicalType: 'time-micros' }, fromPgText: timeFromPg, toPgText: (v) => String(v) },
+} satisfies Record<string, ColumnCodec>;
+
+const uuid: ColumnCodec = { avro: { type: 'string', logicalType: 'uuid' }, fromPgText: (t) => t, toPgText: (v) => String(v) };
+
+function arrayOf(element: ColumnCodec): ColumnCodec {
+  return {
+    avro: { type: 'array', items: ['null', element.avro] } as Schema,
+    fromPgText: (t) => parsePgArray(t).map((item) => (item === null ? null : element.fromPgText(item))),
+    toPgText: (v) => formatPgArray((v as ColumnValue[]).map((item) => (item === null ? null : element.toPgText(item)))),
+  };
+}
+
+/**
+ * The codec of a PostgreSQL type. Types without an exact Avro counterpart (json, inet, interval,
+ * enums, ...) travel as PostgreSQL's own text, which is exact by definition.
+ */
+export function codecFor(type: ColumnType): ColumnCodec {
+  if (type.category === 'array') {
+    if (!type.element) throw new Error(`array type ${type.pgType} has no element type`);
+    return arrayOf(codecFor(type.element));
+  }
+  switch (type.typeName) {
+    case 'bool':
+      return boolean;
+    case 'int2':
+    case 'int4':
+      return integer;
+    case 'int8':
+      return bigint;
+    case 'float4':
+      return float('float');
+    case 'float8':
+      return float('double');
+    case 'numeric':
+      return type.precision !== undefined && type.scale !== undefined && type.scale >= 0 ? decimal(type.precision, type.scale) : variableDecimal;
+    case 'money':
+      return money;
+    case 'timestamptz':
+    case 'timestamp':
+    case 'date':
+    case 'time':
+      return temporal[type.typeName];
+    case 'uuid':
+      return uuid;
+    case 'bytea':
+      return bytea;
+    default:
+      return text;
+  }
+}
