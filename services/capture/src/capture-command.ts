@@ -1,9 +1,29 @@
-import { defineCommand, notBuiltYet } from '@paysync/config';
+import { defineCommand } from '@paysync/config';
+import { createLogger, onShutdownSignal } from '@paysync/observability';
+import { CaptureService } from './capture-service';
+import { PreflightError } from './startup/preflight-checks';
 import { captureSettings } from './settings';
 
 export const captureCommand = defineCommand({
   name: 'capture',
   summary: 'Stream changes of the configured PostgreSQL tables into Kafka (snapshot first).',
   settings: captureSettings,
-  run: notBuiltYet('capture'),
+  run: async (config) => {
+    const logger = createLogger({ service: 'capture', level: config.logLevel });
+    const service = new CaptureService(config, logger);
+    const removeHandlers = onShutdownSignal(logger, () => service.stop());
+    try {
+      await service.start();
+      await service.done;
+      return 0;
+    } catch (err) {
+      logger.fatal({ err }, 'capture failed');
+      // Start-up problems are for a person to fix: also say them plainly, with their fixes.
+      if (err instanceof PreflightError) process.stderr.write(`${err.message}\n`);
+      await service.stop().catch(() => undefined);
+      return 1;
+    } finally {
+      removeHandlers();
+    }
+  },
 });

@@ -1,2 +1,3 @@
 export * from './settings';
 export * from './capture-command';
+export * from './capture-service';

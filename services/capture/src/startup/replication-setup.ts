@@ -1,0 +1,41 @@
+import { qualifiedName, quoteIdent, type Queryable } from '@paysync/postgres';
+import { splitTableName } from '../table-name';
+
+export interface ReplicationSetup {
+  /** True when the slot was created now: nothing was captured yet, every table needs a snapshot. */
+  slotCreated: boolean;
+  /** Tables added to the publication now (they need a snapshot). */
+  tablesAdded: string[];
+}
+
+
+/**
+ * Makes the publication list exactly the configured tables and creates the pgoutput slot if it
+ * is missing. The publication is changed before the slot is created, so a new slot never misses
+ * a change of a configured table.
+ */
+export async function ensureReplicationSetup(db: Queryable, options: { slot: string; publication: string; tables: string[] }): Promise<ReplicationSetup> {
+  const wanted = options.tables.map((t) => qualifiedName(...splitTableName(t)));
+  const { rows: pub } = await db.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [options.publication]);
+  let tablesAdded: string[] = [];
+  if (pub.length === 0) {
+    await db.query(`CREATE PUBLICATION ${quoteIdent(options.publication)} FOR TABLE ${wanted.join(', ')}`);
+    tablesAdded = [...options.tables];
+  } else {
+    const { rows } = await db.query<{ name: string }>(
+      `SELECT schemaname || '.' || tablename AS name FROM pg_publication_tables WHERE pubname = $1`,
+      [options.publication],
+    );
+    const present = new Set(rows.map((r) => r.name));
+    tablesAdded = options.tables.filter((t) => !present.has(t));
+    const removed = [...present].filter((t) => !options.tables.includes(t));
+    if (tablesAdded.length > 0 || removed.length > 0) {
+      await db.query(`ALTER PUBLICATION ${quoteIdent(options.publication)} SET TABLE ${wanted.join(', ')}`);
+    }
+  }
+  const { rows: slot } = await db.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [options.slot]);
+  if (slot.length === 0) {
+    await db.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [options.slot]);
+  }
+  return { slotCreated: slot.length === 0, tablesAdded };
+}

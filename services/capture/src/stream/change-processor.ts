@@ -1,0 +1,195 @@
+import type { ChangeEnvelope, Row } from '@paysync/contract';
+import type { Message } from '@paysync/kafka';
+import { lsnToBigInt, type Pgoutput, type RawTuple } from '@paysync/postgres';
+import type { ChunkRow, WatermarkWindows } from '../snapshot/watermark-windows';
+import { WATERMARK_PREFIX } from '../snapshot/watermark-snapshotter';
+import type { KafkaSink } from './kafka-sink';
+import type { LsnAcknowledger } from './lsn-acknowledger';
+import { decodeTuple, keyRow, keyText, partitionOf, type TableCodec, type TableCodecs } from './table-codecs';
+import type { TableShape } from '@paysync/contract';
+
+export const HEARTBEAT_PREFIX = 'paysync.heartbeat';
+const CONNECTOR_VERSION = '0.1.0';
+
+/** Where each processed event is counted; the capture metrics implement it. */
+export interface ProcessorListener {
+  event(table: string, op: ChangeEnvelope['op']): void;
+  committed(commitTimeMs: number): void;
+  heartbeat(emittedAtMs: number): void;
+  schemaChanged(table: string): void;
+}
+
+interface Transaction {
+  lsn: bigint;
+  xid: bigint;
+  commitTimeMs: bigint;
+  seq: bigint;
+}
+
+/** Builds the shape of a relation from its pgoutput Relation message (the schema as of that point in the WAL). */
+export type RelationShapes = (relation: Pgoutput.MessageRelation) => Promise<TableShape>;
+
+/**
+ * Turns the pgoutput stream into Kafka records, in WAL order: row changes of each transaction with
+ * version (commit LSN, sequence), tombstones after deletes, truncates to every partition, schema
+ * versions after DDL, snapshot chunks at their high watermark. After each commit or heartbeat it
+ * places a mark in the sink, which reaches the acknowledger only once Kafka holds all before it.
+ */
+export class ChangeProcessor {
+  private tx: Transaction | undefined;
+  private readonly codecByRelation = new Map<number, TableCodec>();
+
+  constructor(
+    private readonly database: string,
+    private readonly codecs: TableCodecs,
+    private readonly relationShapes: RelationShapes,
+    private readonly sink: KafkaSink<() => void>,
+    private readonly acknowledger: LsnAcknowledger,
+    private readonly windows: WatermarkWindows,
+    private readonly listener: ProcessorListener,
+  ) {}
+
+  async onMessage(lsn: string, message: Pgoutput.Message): Promise<void> {
+    switch (message.tag) {
+      case 'begin':
+        this.tx = { lsn: lsnToBigInt(message.commitLsn ?? lsn), xid: BigInt(message.xid), commitTimeMs: BigInt(message.commitTime.toString()) / 1000n, seq: 0n };
+        return;
+      case 'relation':
+        return this.onRelation(message);
+      case 'insert':
+        return this.onRowChange(message.relation.relationOid, null, message.new, 'c');
+      case 'update':
+        return this.onUpdate(message);
+      case 'delete':
+        return this.onRowChange(message.relation.relationOid, message.old ?? message.key, null, 'd');
+      case 'truncate':
+        for (const relation of message.relations) await this.onTruncate(relation.relationOid);
+        return;
+      case 'commit': {
+        const end = message.commitEndLsn ?? lsn;
+        const commitTimeMs = Number(this.tx?.commitTimeMs ?? 0n);
+        this.tx = undefined;
+        this.sink.mark(() => this.acknowledger.safeUpTo(end));
+        this.listener.committed(commitTimeMs);
+        return;
+      }
+      case 'message':
+        return this.onLogicalMessage(lsn, message);
+      default:
+        return; // origin, type: nothing to emit
+    }
+  }
+
+  private async onRelation(message: Pgoutput.MessageRelation): Promise<void> {
+    const { codec, changed } = await this.codecs.forShape(await this.relationShapes(message));
+    this.codecByRelation.set(message.relationOid, codec);
+    if (changed) this.listener.schemaChanged(codec.table);
+  }
+
+  private codecOf(relationOid: number): TableCodec {
+    const codec = this.codecByRelation.get(relationOid);
+    if (!codec) throw new Error(`change for relation ${relationOid} arrived before its Relation message`);
+    return codec;
+  }
+
+  private nextVersion(): { lsn: bigint; seq: bigint; txId: bigint | null; tsMs: bigint } {
+    if (!this.tx) throw new Error('row change outside a transaction');
+    const version = { lsn: this.tx.lsn, seq: this.tx.seq, txId: this.tx.xid, tsMs: this.tx.commitTimeMs };
+    this.tx.seq += 1n;
+    return version;
+  }
+
+  private async onUpdate(message: Pgoutput.MessageUpdate): Promise<void> {
+    const codec = this.codecOf(message.relation.relationOid);
+    const oldKeySource = message.key ?? message.old;
+    if (oldKeySource && keyText(codec, oldKeySource) !== keyText(codec, message.new)) {
+      // The primary key changed: to a keyed topic that is a delete of the old key and a create of the new.
+      await this.onRowChange(message.relation.relationOid, message.old ?? message.key, null, 'd');
+      await this.onRowChange(message.relation.relationOid, null, message.new, 'c');
+      return;
+    }
+    await this.onRowChange(message.relation.relationOid, message.old, message.new, 'u');
+  }
+
+  private async onRowChange(relationOid: number, before: RawTuple | null, after: RawTuple | null, op: 'c' | 'u' | 'd'): Promise<void> {
+    const codec = this.codecOf(relationOid);
+    const keySource = (after ?? before) as RawTuple;
+    const text = keyText(codec, keySource);
+    this.windows.touched(codec.table, text);
+    const decodedAfter = after ? decodeTuple(codec, after) : null;
+    const envelope = this.envelope(codec, op, before ? decodeTuple(codec, before).row : null, decodedAfter?.row ?? null, this.nextVersion(), false);
+    envelope.unchanged_toast = decodedAfter?.unchanged ?? [];
+    const key = codec.encodeKey(keyRow(codec, keySource));
+    const partition = partitionOf(text, codec.partitions);
+    await this.sink.push(codec.topic, { key, value: codec.encodeValue(envelope), partition });
+    if (op === 'd') await this.sink.push(codec.topic, { key, value: null, partition }); // tombstone: compaction forgets the key
+    this.listener.event(codec.table, op);
+  }
+
+  private async onTruncate(relationOid: number): Promise<void> {
+    const codec = this.codecOf(relationOid);
+    this.windows.truncated(codec.table);
+    const value = codec.encodeValue(this.envelope(codec, 't', null, null, this.nextVersion(), false));
+    // Every partition gets it, so each partition's consumer sees it in order with that partition's keys.
+    const messages: Message[] = Array.from({ length: codec.partitions }, (_, partition) => ({ key: null, value, partition }));
+    for (const message of messages) await this.sink.push(codec.topic, message);
+    this.listener.event(codec.table, 't');
+  }
+
+  private async onLogicalMessage(lsn: string, message: Pgoutput.MessageMessage): Promise<void> {
+    if (message.prefix === HEARTBEAT_PREFIX) {
+      this.sink.mark(() => this.acknowledger.safeUpTo(lsn));
+      const emittedAt = Number(Buffer.from(message.content).toString('utf8'));
+      if (Number.isFinite(emittedAt)) this.listener.heartbeat(emittedAt);
+    } else if (message.prefix === WATERMARK_PREFIX) {
+      const { id, edge } = JSON.parse(Buffer.from(message.content).toString('utf8')) as { id: string; edge: 'low' | 'high' };
+      if (edge === 'low') this.windows.lowWatermark(id);
+      else await this.windows.highWatermark(id, lsn);
+      // A watermark outside any transaction is, like a heartbeat, a safe point once all before it is in Kafka.
+      this.sink.mark(() => this.acknowledger.safeUpTo(lsn));
+    }
+  }
+
+  /** Snapshot rows of one chunk: `op: r`, versioned at the high watermark so any later change wins. */
+  async emitSnapshotRows(codec: TableCodec, highWatermarkLsn: string, rows: ChunkRow[]): Promise<void> {
+    const lsn = lsnToBigInt(highWatermarkLsn);
+    const tsMs = BigInt(Date.now());
+    let seq = 0n;
+    for (const row of rows) {
+      const decoded = decodeTuple(codec, row.raw);
+      const envelope = this.envelope(codec, 'r', null, decoded.row, { lsn, seq: seq++, txId: null, tsMs }, true);
+      const key = codec.encodeKey(keyRow(codec, row.raw));
+      await this.sink.push(codec.topic, { key, value: codec.encodeValue(envelope), partition: partitionOf(row.keyText, codec.partitions) });
+      this.listener.event(codec.table, 'r');
+    }
+  }
+
+  private envelope(
+    codec: TableCodec,
+    op: ChangeEnvelope['op'],
+    before: Row | null,
+    after: Row | null,
+    version: { lsn: bigint; seq: bigint; txId: bigint | null; tsMs: bigint },
+    snapshot: boolean,
+  ): ChangeEnvelope {
+    return {
+      before,
+      after,
+      op,
+      source: {
+        version: CONNECTOR_VERSION,
+        connector: 'paysync',
+        db: this.database,
+        schema: codec.shape.schema,
+        table: codec.shape.table,
+        lsn: version.lsn,
+        seq: version.seq,
+        txId: version.txId,
+        ts_ms: version.tsMs,
+        snapshot,
+      },
+      ts_ms: BigInt(Date.now()),
+      unchanged_toast: [],
+    };
+  }
+}

@@ -1,0 +1,111 @@
+import { KafkaSink } from './kafka-sink';
+
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const msg = (n: number, size = 10) => ({ key: Buffer.from(String(n)), value: Buffer.alloc(size) });
+
+describe('KafkaSink', () => {
+  it('reports a mark only after every message pushed before it is acknowledged, in order', async () => {
+    const sends: ReturnType<typeof deferred>[] = [];
+    const acked: string[] = [];
+    const sink = new KafkaSink<string>(
+      () => {
+        const done = deferred();
+        sends.push(done);
+        return done.promise;
+      },
+      (marks) => acked.push(...marks),
+      { maxInFlightBytes: 1e6, maxBatchBytes: 1e6, lingerMs: 5 },
+    );
+    await sink.push('t', msg(1));
+    sink.mark('tx1');
+    await new Promise((r) => setTimeout(r, 20)); // linger closes and sends batch 1
+    await sink.push('t', msg(2));
+    sink.mark('tx2');
+    await new Promise((r) => setTimeout(r, 20)); // batch 2 closed, waiting behind batch 1
+    expect(sends).toHaveLength(1);
+    expect(acked).toEqual([]);
+    sends[0].resolve();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(acked).toEqual(['tx1']);
+    expect(sends).toHaveLength(2);
+    sends[1].resolve();
+    await sink.flush();
+    expect(acked).toEqual(['tx1', 'tx2']);
+  });
+
+  it('retries a failed batch in place and never reports its mark before it succeeds', async () => {
+    let calls = 0;
+    const acked: number[] = [];
+    const errors: number[] = [];
+    const sink = new KafkaSink<number>(
+      async () => {
+        calls += 1;
+        if (calls < 3) throw new Error('broker down');
+      },
+      (marks) => acked.push(...marks),
+      { maxInFlightBytes: 1e6, maxBatchBytes: 1e6, lingerMs: 1, retryBackoffMs: () => 1, onSendError: (_e, attempt) => errors.push(attempt) },
+    );
+    await sink.push('t', msg(1));
+    sink.mark(7);
+    await sink.flush();
+    expect(calls).toBe(3);
+    expect(errors).toEqual([1, 2]);
+    expect(acked).toEqual([7]);
+  });
+
+  it('makes push wait while unacknowledged bytes are over the bound (backpressure)', async () => {
+    const gate = deferred();
+    const sink = new KafkaSink<number>(() => gate.promise, () => undefined, { maxInFlightBytes: 400, maxBatchBytes: 1e6, lingerMs: 1000 });
+    await sink.push('t', msg(1, 100));
+    await sink.push('t', msg(2, 100));
+    let released = false;
+    const third = sink.push('t', msg(3, 100)).then(() => {
+      released = true;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(released).toBe(false);
+    expect(sink.unacknowledgedBytes).toBeGreaterThan(400);
+    gate.resolve();
+    await third;
+    expect(released).toBe(true);
+    await sink.flush();
+    expect(sink.unacknowledgedBytes).toBe(0);
+  });
+
+  it('sends a batch holding only marks without calling Kafka', async () => {
+    const send = jest.fn(async () => undefined);
+    const acked: string[] = [];
+    const sink = new KafkaSink<string>(send, (m) => acked.push(...m), { maxInFlightBytes: 1e6, maxBatchBytes: 1e6, lingerMs: 1 });
+    sink.mark('heartbeat');
+    await sink.flush();
+    expect(send).not.toHaveBeenCalled();
+    expect(acked).toEqual(['heartbeat']);
+  });
+});
+
+describe('KafkaSink.flush', () => {
+  it('waits only for what was pushed before it, not for later pushes', async () => {
+    const gates: (() => void)[] = [];
+    const sink = new KafkaSink<string>(() => new Promise<void>((resolve) => gates.push(resolve)), () => undefined, { maxInFlightBytes: 1e6, maxBatchBytes: 1e6, lingerMs: 1 });
+    await sink.push('t', msg(1));
+    const flushed = sink.flush();
+    await sink.push('t', msg(2)); // pushed after the flush call: a later batch
+    await new Promise((r) => setTimeout(r, 10));
+    let done = false;
+    void flushed.then(() => (done = true));
+    gates[0]();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(done).toBe(true); // the second batch is still unacknowledged
+    gates[1]?.();
+    await sink.flush();
+  });
+});

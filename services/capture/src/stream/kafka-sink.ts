@@ -1,0 +1,149 @@
+import type { Message, TopicMessages } from '@paysync/kafka';
+
+/** Sends one batch and resolves once Kafka acknowledged all of it (acks=all). */
+export type SendBatch = (batch: TopicMessages[]) => Promise<unknown>;
+
+export interface KafkaSinkOptions {
+  /** Bytes pushed but not yet acknowledged; `push` waits above this (backpressure). */
+  maxInFlightBytes: number;
+  /** A batch is closed and sent at this many bytes ... */
+  maxBatchBytes: number;
+  /** ... or after this long since its first message. */
+  lingerMs: number;
+  /** Wait between retries of a failed batch (it is retried in place, never skipped). */
+  retryBackoffMs?: (attempt: number) => number;
+  onSendError?: (err: unknown, attempt: number) => void;
+}
+
+interface Batch<M> {
+  topics: Map<string, Message[]>;
+  bytes: number;
+  count: number;
+  marks: M[];
+  /** Resolved once this batch (and so everything before it) is acknowledged. */
+  settled: (() => void)[];
+}
+
+function emptyBatch<M>(): Batch<M> {
+  return { topics: new Map(), bytes: 0, count: 0, marks: [], settled: [] };
+}
+
+/**
+ * An ordered, bounded pipe into Kafka. Messages are grouped into batches sent one after another, so
+ * Kafka acknowledges them in push order. A mark (e.g. a commit LSN) placed with `mark()` is handed
+ * to `onAcked` only when every message pushed before it has been acknowledged: this is what lets
+ * capture confirm a WAL position without ever confirming an unacknowledged change.
+ */
+export class KafkaSink<M> {
+  private open: Batch<M> = emptyBatch();
+  private readonly queue: Batch<M>[] = [];
+  private sending = false;
+  private inFlightBytes = 0;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private waiters: (() => void)[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly send: SendBatch,
+    private readonly onAcked: (marks: M[]) => void,
+    private readonly options: KafkaSinkOptions,
+  ) {}
+
+  /** Adds a message; resolves at once unless the unacknowledged bytes are over the bound. */
+  async push(topic: string, message: Message): Promise<void> {
+    const bytes = (message.value?.length ?? 0) + (message.key?.length ?? 0) + 64;
+    const messages = this.open.topics.get(topic);
+    if (messages) messages.push(message);
+    else this.open.topics.set(topic, [message]);
+    this.open.bytes += bytes;
+    this.open.count += 1;
+    this.inFlightBytes += bytes;
+    if (this.open.bytes >= this.options.maxBatchBytes) this.closeBatch();
+    else this.armLinger();
+    while (this.inFlightBytes > this.options.maxInFlightBytes && !this.stopped) {
+      this.closeBatch();
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  /** A position reported through `onAcked` once everything pushed so far is acknowledged. */
+  mark(position: M): void {
+    this.open.marks.push(position);
+    this.armLinger();
+  }
+
+  get unacknowledgedBytes(): number {
+    return this.inFlightBytes;
+  }
+
+  /**
+   * Sends what is open and resolves when everything pushed before this call is acknowledged
+   * (not waiting for what is pushed later, so a busy stream cannot stall it).
+   */
+  async flush(): Promise<void> {
+    const last = this.open.count > 0 || this.open.marks.length > 0 ? this.open : this.queue[this.queue.length - 1];
+    if (!last) return;
+    const settled = new Promise<void>((resolve) => last.settled.push(resolve));
+    this.closeBatch();
+    await settled;
+  }
+
+  /** Stops retrying; pending pushes are released. Used when the process is going down anyway. */
+  abort(): void {
+    this.stopped = true;
+    clearTimeout(this.lingerTimer);
+    this.releaseWaiters();
+  }
+
+  private armLinger(): void {
+    if (this.lingerTimer) return;
+    this.lingerTimer = setTimeout(() => this.closeBatch(), this.options.lingerMs);
+  }
+
+  private closeBatch(): void {
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    if (this.open.count === 0 && this.open.marks.length === 0) return;
+    this.queue.push(this.open);
+    this.open = emptyBatch();
+    void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.sending) return;
+    this.sending = true;
+    while (this.queue.length > 0 && !this.stopped) {
+      const batch = this.queue[0];
+      if (batch.count > 0) await this.sendUntilAcked(batch);
+      if (this.stopped) break;
+      this.queue.shift();
+      this.inFlightBytes -= batch.bytes;
+      if (batch.marks.length > 0) this.onAcked(batch.marks);
+      batch.settled.forEach((resolve) => resolve());
+      this.releaseWaiters();
+    }
+    this.sending = false;
+  }
+
+  /** A failed batch is retried in place, forever, with backoff: skipping it would lose changes. */
+  private async sendUntilAcked(batch: Batch<M>): Promise<void> {
+    const topicMessages = [...batch.topics].map(([topic, messages]) => ({ topic, messages }));
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        await this.send(topicMessages);
+        return;
+      } catch (err) {
+        this.options.onSendError?.(err, attempt);
+        const wait = this.options.retryBackoffMs?.(attempt) ?? Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
+  private releaseWaiters(): void {
+    if (this.inFlightBytes > this.options.maxInFlightBytes && !this.stopped) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    waiters.forEach((resolve) => resolve());
+  }
+}

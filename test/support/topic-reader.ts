@@ -1,0 +1,83 @@
+import { RegistrySerde, type ChangeEnvelope } from '@paysync/contract';
+import { createConsumer, type Kafka } from '@paysync/kafka';
+import { SchemaRegistryClient } from '@paysync/registry';
+import { uniqueName } from './fixtures';
+import { stackAddresses } from './stack-addresses';
+
+export interface ReadRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Record<string, unknown> | null;
+  /** null for a tombstone. */
+  value: ChangeEnvelope | null;
+}
+
+/** Sum of the high watermarks of a topic: how many records it holds (nothing is compacted in tests). */
+export async function topicRecordCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Reads every record of the topic present when called, decoded through the real registry. */
+export async function readTopic(kafka: Kafka, topic: string): Promise<ReadRecord[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const highs = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const pending = new Map(highs.filter((p) => Number(p.high) > 0).map((p) => [p.partition, BigInt(p.high)]));
+  if (pending.size === 0) return [];
+  const serde = new RegistrySerde(new SchemaRegistryClient(stackAddresses().PAYSYNC_TEST_REGISTRY_URL));
+  const consumer = createConsumer(kafka, { groupId: uniqueName('paysync-test-reader'), maxBytesPerPartition: 8 * 1024 * 1024 });
+  const records: ReadRecord[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      consumer
+        .run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            for (const message of batch.messages) {
+              const high = pending.get(batch.partition);
+              if (high === undefined || BigInt(message.offset) >= high) continue;
+              const key = message.key ? (await serde.decode<Record<string, unknown>>(message.key)).value : null;
+              const value = message.value ? (await serde.decode<ChangeEnvelope>(message.value)).value : null;
+              records.push({ topic, partition: batch.partition, offset: message.offset, key, value });
+              if (BigInt(message.offset) + 1n >= high) pending.delete(batch.partition);
+            }
+            if (pending.size === 0) resolve();
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
+}
+
+/** Version order of the event contract: (source.lsn, source.seq). */
+export function compareVersion(a: ChangeEnvelope, b: ChangeEnvelope): number {
+  if (a.source.lsn !== b.source.lsn) return a.source.lsn < b.source.lsn ? -1 : 1;
+  if (a.source.seq !== b.source.seq) return a.source.seq < b.source.seq ? -1 : 1;
+  return 0;
+}
+
+/** The newest event per key (by version), tombstones ignored: what an idempotent apply ends with. */
+export function newestByKey(records: ReadRecord[], keyOf: (r: ReadRecord) => string): Map<string, ChangeEnvelope> {
+  const newest = new Map<string, ChangeEnvelope>();
+  for (const record of records) {
+    if (!record.value || record.value.op === 't') continue;
+    const key = keyOf(record);
+    const known = newest.get(key);
+    if (!known || compareVersion(record.value, known) > 0) newest.set(key, record.value);
+  }
+  return newest;
+}
