@@ -16,7 +16,9 @@ for (const group of ['libs', 'services']) {
 }
 
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] };
-const common = { testEnvironment: 'node', moduleNameMapper, transform, rootDir: __dirname };
+// Only source folders: .stack/ holds database files jest must never crawl.
+const roots = ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/test'];
+const common = { testEnvironment: 'node', moduleNameMapper, transform, rootDir: __dirname, roots };
 
 module.exports = {
   projects: [

@@ -47,6 +47,8 @@ export class CaptureFixture {
       PAYSYNC_PUBLICATION: this.publication,
       PAYSYNC_TOPIC_PARTITIONS: '3',
       PAYSYNC_HEARTBEAT_INTERVAL_MS: '500',
+      // PAYSYNC_TEST_LOG_LEVEL=debug shows what a test's capture is doing.
+      ...(process.env.PAYSYNC_TEST_LOG_LEVEL ? { PAYSYNC_LOG_LEVEL: process.env.PAYSYNC_TEST_LOG_LEVEL } : {}),
       ...extra,
     };
   }
@@ -55,6 +57,18 @@ export class CaptureFixture {
     const process = startPaysync('capture', this.env(tables, extra));
     this.processes.push(process);
     return process;
+  }
+
+  /** Starts capture and resolves once its slot exists and it streams: later writes reach it through the WAL. */
+  async startCaptureStreaming(tables: string[], extra: Record<string, string> = {}): Promise<PaysyncProcess> {
+    const capture = this.startCapture(tables, extra);
+    await waitUntil(
+      () => `capture to stream; exit ${capture.child.exitCode ?? capture.child.signalCode}; output:\n${capture.output().slice(-3000)}`,
+      () => capture.logs().some((l) => l.msg === 'capture streaming'),
+      60_000,
+      50,
+    );
+    return capture;
   }
 
   topic(table: string): string {
@@ -66,7 +80,7 @@ export class CaptureFixture {
     const { rows } = await this.db.pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn() AS lsn');
     const target = lsnToBigInt(rows[0].lsn);
     await waitUntil(
-      `slot ${this.slot} to confirm ${rows[0].lsn}; capture output:\n${capture.output().slice(-3000)}`,
+      () => `slot ${this.slot} to confirm ${rows[0].lsn}; capture exit: ${capture.child.exitCode ?? capture.child.signalCode ?? 'still running'}; output:\n${capture.output().slice(-3000)}`,
       async () => {
         const { rows: slot } = await this.db.pool.query<{ lsn: string | null }>('SELECT confirmed_flush_lsn AS lsn FROM pg_replication_slots WHERE slot_name = $1', [this.slot]);
         return slot[0]?.lsn != null && lsnToBigInt(slot[0].lsn) >= target;

@@ -1,4 +1,4 @@
-import { readTableShape, RegistrySerde, type TableShape } from '@paysync/contract';
+import { describeTypes, readTableShape, RegistrySerde, type TableShape } from '@paysync/contract';
 import type { ConfigOf } from '@paysync/config';
 import { createIdempotentProducer, createKafka, ensureTopics, sendAcked, type Kafka, type Producer } from '@paysync/kafka';
 import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
@@ -19,17 +19,21 @@ import { splitTableName } from './table-name';
 
 export type CaptureConfig = ConfigOf<typeof captureSettings>;
 
-/** Reads the shape a Relation message describes: its columns, in its order, typed from the catalog. */
+/**
+ * The shape a Relation message describes: its columns, in its order, typed by their own type oid
+ * and modifier (the catalog may already be ahead of this point in the WAL), nullability and the
+ * primary key taken from the catalog where the column still exists.
+ */
 async function shapeOfRelation(pool: Pool, relation: Pgoutput.MessageRelation): Promise<TableShape> {
-  const catalog = await readTableShape(pool, relation.schema, relation.name);
-  const columns = relation.columns.map((rc) => {
-    const column = catalog.columns.find((c) => c.name === rc.name);
-    if (!column || column.typeOid !== rc.typeOid) {
-      throw new Error(`column ${rc.name} of ${relation.schema}.${relation.name} changed again after this point in the WAL; restart capture once the DDL has settled`);
-    }
-    return column;
-  });
-  return { schema: relation.schema, table: relation.name, columns, primaryKey: relation.keyColumns.length > 0 ? relation.keyColumns : catalog.primaryKey };
+  const catalog = await readTableShape(pool, relation.schema, relation.name).catch(() => undefined);
+  const types = await describeTypes(pool, relation.columns.map((c) => ({ typeOid: c.typeOid, typeMod: c.typeMod })));
+  const columns = relation.columns.map((c, i) => ({
+    name: c.name,
+    nullable: catalog?.columns.find((known) => known.name === c.name)?.nullable ?? true,
+    ...types[i],
+  }));
+  const primaryKey = catalog?.primaryKey.every((k) => columns.some((c) => c.name === k)) ? catalog.primaryKey : relation.keyColumns;
+  return { schema: relation.schema, table: relation.name, columns, primaryKey };
 }
 
 /**

@@ -66,9 +66,9 @@ describe('capture crash safety', () => {
   afterAll(() => fixture.cleanup());
 
   it('loses nothing when capture is SIGKILLed at random moments under a write load', async () => {
+    let capture: PaysyncProcess = await fixture.startCaptureStreaming([TABLE], { PAYSYNC_SNAPSHOT_CHUNK_ROWS: '50' });
     const writer = new Writer(fixture.db.pool);
     const writing = writer.run();
-    let capture: PaysyncProcess = fixture.startCapture([TABLE], { PAYSYNC_SNAPSHOT_CHUNK_ROWS: '50' });
     const kills = 5;
     for (let i = 0; i < kills; i++) {
       await sleep(1500 + Math.random() * 3000);

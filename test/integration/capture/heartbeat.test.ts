@@ -18,7 +18,7 @@ describe('capture on an idle source', () => {
   }
 
   it('keeps advancing the slot with heartbeats when nothing is written', async () => {
-    const capture = fixture.startCapture(['public.quiet'], { PAYSYNC_HEARTBEAT_INTERVAL_MS: '300' });
+    const capture = await fixture.startCaptureStreaming(['public.quiet'], { PAYSYNC_HEARTBEAT_INTERVAL_MS: '300' });
     await waitUntil('the slot to be confirmed once', async () => (await confirmed()) > 0n, 60_000);
     const samples: bigint[] = [await confirmed()];
     for (let i = 0; i < 3; i++) {

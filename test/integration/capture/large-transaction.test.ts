@@ -15,7 +15,7 @@ describe('capture of one very large transaction', () => {
   afterAll(() => fixture.cleanup());
 
   it(`captures all ${ROWS.toLocaleString('en')} rows of one transaction in bounded memory`, async () => {
-    const capture = fixture.startCapture(['public.ledger'], { PAYSYNC_MAX_IN_FLIGHT_BYTES: String(32 * 1024 * 1024) });
+    const capture = await fixture.startCaptureStreaming(['public.ledger'], { PAYSYNC_MAX_IN_FLIGHT_BYTES: String(32 * 1024 * 1024) });
     const topic = fixture.topic('public.ledger');
     await waitUntil('the empty table snapshot', async () => capture.logs().some((l) => l.msg === 'snapshot of table done'), 60_000);
     const started = Date.now();

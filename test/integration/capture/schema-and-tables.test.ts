@@ -48,7 +48,7 @@ describe('capture across schema changes and added tables', () => {
   afterAll(() => fixture.cleanup());
 
   it('registers a new schema version on add/drop column and keeps streaming', async () => {
-    const capture = fixture.startCapture(['public.orders']);
+    const capture = await fixture.startCaptureStreaming(['public.orders']);
     await fixture.db.pool.query(`INSERT INTO public.orders VALUES (2, 20.00)`);
     await fixture.waitCaughtUp(capture);
     await fixture.db.pool.query(`ALTER TABLE public.orders ADD COLUMN note text`);
@@ -57,7 +57,7 @@ describe('capture across schema changes and added tables', () => {
     await fixture.db.pool.query(`INSERT INTO public.orders VALUES (4, 40.00)`);
     await fixture.waitCaughtUp(capture);
     const records = await readTopic(fixture.kafka, fixture.topic('public.orders'));
-    const byId = new Map(records.map((r) => [String(r.value?.after?.id), r.value?.after]));
+    const byId = new Map(records.map((r) => [String(r.value?.after?.id), { ...r.value?.after }]));
     expect(byId.get('3')).toEqual({ id: 3, total: '30.00', qty: 1, note: 'with note' });
     expect(byId.get('4')).toEqual({ id: 4, total: '40.00', qty: 1 });
     expect(await metric(capture, 'paysync_capture_schema_changes_total')).toContain('table="public.orders"');
@@ -66,7 +66,7 @@ describe('capture across schema changes and added tables', () => {
     capture.kill('SIGTERM');
     expect(await capture.exited).toBe(0);
     const ordersBefore = records.length;
-    const second = fixture.startCapture(['public.orders', 'public.refunds']);
+    const second = await fixture.startCaptureStreaming(['public.orders', 'public.refunds']);
     await waitUntil('refunds snapshot', async () => second.logs().some((l) => l.msg === 'snapshot of table done' && l.table === 'public.refunds'), 90_000);
     await fixture.db.pool.query(`INSERT INTO public.orders VALUES (5, 50.00)`);
     await fixture.waitCaughtUp(second);
