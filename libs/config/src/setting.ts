@@ -26,7 +26,7 @@ function define<T>(env: string, options: Common<T>, example: string, parse: (raw
   return {
     env,
     description: options.description,
-    example: options.example ?? example,
+    example: options.example ?? (options.default !== undefined ? String(options.default) : example),
     defaultValue: options.default,
     required: options.default === undefined,
     secret: options.secret ?? false,
