@@ -99,7 +99,11 @@ abstract class ExactLogicalType extends types.LogicalType {
   }
 }
 
+/** timestamp-micros: UTC instants, "...Z". */
 export class TimestampMicrosType extends ExactLogicalType {
+  /** The suffix of the JS form; none for a local timestamp, whose text carries no offset. */
+  protected readonly zone: string = 'Z';
+
   constructor(schema: Schema, opts?: object) {
     super(schema, opts);
     useBigIntLong(this);
@@ -108,33 +112,21 @@ export class TimestampMicrosType extends ExactLogicalType {
   override _fromValue(micros: bigint): string {
     if (micros === LONG_MAX) return 'infinity';
     if (micros === LONG_MIN) return '-infinity';
-    return isoDateTime(micros, 'Z');
+    return isoDateTime(micros, this.zone);
   }
+
   override _toValue(value: unknown): bigint | undefined {
     if (typeof value !== 'string') return undefined;
     if (value === 'infinity') return LONG_MAX;
     if (value === '-infinity') return LONG_MIN;
-    return epochMicros(parseDateTime(value, 'timestamp'));
+    const parts = parseDateTime(value, 'timestamp');
+    return epochMicros(this.zone ? parts : { ...parts, offsetSeconds: 0 });
   }
 }
 
-export class LocalTimestampMicrosType extends ExactLogicalType {
-  constructor(schema: Schema, opts?: object) {
-    super(schema, opts);
-    useBigIntLong(this);
-  }
-
-  override _fromValue(micros: bigint): string {
-    if (micros === LONG_MAX) return 'infinity';
-    if (micros === LONG_MIN) return '-infinity';
-    return isoDateTime(micros, '');
-  }
-  override _toValue(value: unknown): bigint | undefined {
-    if (typeof value !== 'string') return undefined;
-    if (value === 'infinity') return LONG_MAX;
-    if (value === '-infinity') return LONG_MIN;
-    return epochMicros({ ...parseDateTime(value, 'timestamp'), offsetSeconds: 0 });
-  }
+/** local-timestamp-micros: wall-clock timestamps without a zone. */
+export class LocalTimestampMicrosType extends TimestampMicrosType {
+  protected override readonly zone: string = '';
 }
 
 export class DateType extends ExactLogicalType {
