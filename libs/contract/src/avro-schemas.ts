@@ -1,9 +1,8 @@
-import { codecFor, type ColumnValue } from './type-mapping';
+import { avroFieldName, avroNamespace, referToDefinedTypes } from './avro-names';
+import type { Row } from './rows';
 import type { ColumnShape, TableShape } from './table-shape';
 import { topicName } from './topics';
-
-/** A row keyed by Avro field name. */
-export type Row = Record<string, ColumnValue>;
+import { codecFor } from './type-mapping';
 
 /** The value of every table topic record (Debezium-compatible field names). */
 export interface ChangeEnvelope {
@@ -29,24 +28,15 @@ export interface ChangeEnvelope {
   unchanged_toast: string[];
 }
 
-/** An Avro name for a PostgreSQL identifier: [A-Za-z_][A-Za-z0-9_]*. */
-export function avroFieldName(column: string): string {
-  const cleaned = column.replace(/[^A-Za-z0-9_]/g, '_');
-  return /^[0-9]/.test(cleaned) ? `_${cleaned}` : cleaned;
-}
-
-function avroNamespace(topic: string): string {
-  return topic.split('.').map(avroFieldName).join('.');
-}
-
-function rowFields(columns: ColumnShape[], nullable: boolean): object[] {
+function rowFields(columns: ColumnShape[], nullable: boolean, namespace: string): object[] {
   const seen = new Map<string, string>();
+  const definedTypes = new Set<string>();
   return columns.map((column) => {
     const name = avroFieldName(column.name);
     const clash = seen.get(name);
     if (clash !== undefined) throw new Error(`columns "${clash}" and "${column.name}" both map to Avro field ${name}`);
     seen.set(name, column.name);
-    const type = codecFor(column).avro;
+    const type = referToDefinedTypes(codecFor(column).avro, namespace, definedTypes);
     return {
       name,
       type: nullable ? ['null', type] : type,
@@ -69,8 +59,8 @@ export function avroSchemasFor(shape: TableShape, topicPrefix: string): { key: o
     if (!column) throw new Error(`primary-key column ${name} is not a column of ${shape.schema}.${shape.table}`);
     return column;
   });
-  const key = { type: 'record', name: 'Key', namespace, fields: rowFields(keyColumns, false) };
-  const valueRow = { type: 'record', name: 'Value', namespace, fields: rowFields(shape.columns, true) };
+  const key = { type: 'record', name: 'Key', namespace, fields: rowFields(keyColumns, false, namespace) };
+  const valueRow = { type: 'record', name: 'Value', namespace, fields: rowFields(shape.columns, true, namespace) };
   const source = {
     type: 'record',
     name: 'Source',
@@ -102,28 +92,4 @@ export function avroSchemasFor(shape: TableShape, topicPrefix: string): { key: o
     ],
   };
   return { key, value };
-}
-
-/** A row read as PostgreSQL text (by column name) as the contract's JS values (by Avro field name). */
-export function rowFromPgText(shape: Pick<TableShape, 'columns'>, raw: Record<string, string | null | undefined>): Row {
-  const row: Row = {};
-  for (const column of shape.columns) {
-    const text = raw[column.name];
-    try {
-      row[avroFieldName(column.name)] = text === null || text === undefined ? null : codecFor(column).fromPgText(text);
-    } catch (err) {
-      throw new Error(`column ${column.name} (${column.pgType}): ${(err as Error).message}`);
-    }
-  }
-  return row;
-}
-
-/** The inverse: JS values back to PostgreSQL literals, by column name (null stays null). */
-export function rowToPgText(shape: Pick<TableShape, 'columns'>, row: Row): Record<string, string | null> {
-  const out: Record<string, string | null> = {};
-  for (const column of shape.columns) {
-    const value = row[avroFieldName(column.name)];
-    out[column.name] = value === null || value === undefined ? null : codecFor(column).toPgText(value);
-  }
-  return out;
 }

@@ -12,11 +12,8 @@ interface TypeRow {
   typname: string;
   typtype: string;
   typcategory: string;
+  typelem: string;
   pg_type: string;
-  elem_oid: string | null;
-  elem_name: string | null;
-  elem_typtype: string | null;
-  elem_pg_type: string | null;
 }
 
 /** numeric's typmod packs precision and scale (scale may be negative since PostgreSQL 15). */
@@ -35,27 +32,29 @@ function categoryOf(typtype: string, typcategory: string): ColumnType['category'
 
 /**
  * Describes (type oid, typmod) pairs as the contract maps them. Used for the catalog's current
- * columns and for the columns a pgoutput Relation message names.
+ * columns and for the columns a pgoutput Relation message names. Domains (also domains over
+ * domains, and domains as array elements) are resolved to their base type with its modifiers, so
+ * a domain over numeric(12,2) travels as an exact decimal and a sink can create the column
+ * without the domain.
  */
 export async function describeTypes(db: SqlReader, types: { typeOid: number; typeMod: number }[]): Promise<ColumnType[]> {
   if (types.length === 0) return [];
   const { rows } = await db.query(
-    `WITH input AS (SELECT * FROM unnest($1::oid[], $2::int[]) WITH ORDINALITY AS i(oid, typmod, ord)),
+    `WITH RECURSIVE input AS (SELECT * FROM unnest($1::oid[], $2::int[]) WITH ORDINALITY AS i(oid, typmod, ord)),
           resolved AS (
-            SELECT i.ord,
-                   CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END AS oid,
-                   CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE i.typmod END AS typmod
-              FROM input i JOIN pg_type t ON t.oid = i.oid)
-     SELECT r.ord, r.oid, r.typmod, t.typname, t.typtype, t.typcategory, format_type(r.oid, r.typmod) AS pg_type,
-            e.oid AS elem_oid, e.typname AS elem_name, e.typtype AS elem_typtype,
-            CASE WHEN e.oid IS NOT NULL THEN format_type(e.oid, r.typmod) END AS elem_pg_type
+            SELECT i.ord, i.oid, i.typmod FROM input i
+            UNION ALL
+            SELECT r.ord, t.typbasetype, t.typtypmod FROM resolved r JOIN pg_type t ON t.oid = r.oid AND t.typtype = 'd')
+     SELECT r.ord, r.oid, r.typmod, t.typname, t.typtype, t.typcategory, t.typelem, format_type(r.oid, r.typmod) AS pg_type
        FROM resolved r
-       JOIN pg_type t ON t.oid = r.oid
-       LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
+       JOIN pg_type t ON t.oid = r.oid AND t.typtype <> 'd'
       ORDER BY r.ord`,
     [types.map((t) => t.typeOid), types.map((t) => t.typeMod)],
   );
-  return (rows as unknown as TypeRow[]).map((row) => {
+  const byOrdinal = new Map((rows as unknown as TypeRow[]).map((row) => [Number(row.ord), row]));
+  const described = types.map((input, i): { type: ColumnType; elementOid?: number; typmod: number } => {
+    const row = byOrdinal.get(i + 1);
+    if (!row) throw new Error(`type oid ${input.typeOid} is not in pg_type`);
     const typmod = Number(row.typmod);
     const type: ColumnType = {
       typeName: row.typname,
@@ -64,17 +63,17 @@ export async function describeTypes(db: SqlReader, types: { typeOid: number; typ
       category: categoryOf(row.typtype, row.typcategory),
       ...(row.typname === 'numeric' ? numericModifiers(typmod) : {}),
     };
-    if (type.category === 'array' && row.elem_oid !== null) {
-      type.element = {
-        typeName: row.elem_name ?? '',
-        pgType: row.elem_pg_type ?? '',
-        typeOid: Number(row.elem_oid),
-        category: categoryOf(row.elem_typtype ?? 'b', ''),
-        ...(row.elem_name === 'numeric' ? numericModifiers(typmod) : {}),
-      };
-    }
-    return type;
+    return type.category === 'array' ? { type, elementOid: Number(row.typelem), typmod } : { type, typmod };
   });
+  // An array's typmod is its element's (numeric(10,2)[] has numeric(10,2)'s); describe elements
+  // the same way, which also resolves an array of a domain.
+  const arrays = described.filter((d) => d.elementOid !== undefined);
+  const elements = await describeTypes(db, arrays.map((d) => ({ typeOid: d.elementOid ?? 0, typeMod: d.typmod })));
+  arrays.forEach((d, i) => {
+    d.type.element = elements[i];
+    d.type.pgType = `${elements[i].pgType}[]`;
+  });
+  return described.map((d) => d.type);
 }
 
 /** The current shape of a table: its columns in order, typed, and its primary key. */
@@ -86,11 +85,11 @@ export async function readTableShape(db: SqlReader, schema: string, table: strin
        JOIN pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
        LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
-      WHERE n.nspname = $1 AND c.relname = $2
+      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')
       ORDER BY a.attnum`,
     [schema, table],
   );
-  if (rows.length === 0) throw new Error(`table ${schema}.${table} does not exist (or has no columns)`);
+  if (rows.length === 0) throw new Error(`table ${schema}.${table} does not exist (or is not a table, or has no columns)`);
   const typed = await describeTypes(
     db,
     rows.map((r) => ({ typeOid: Number(r.type_oid), typeMod: Number(r.type_mod) })),

@@ -33,7 +33,8 @@ const bigint: ColumnCodec = { avro: 'long', fromPgText: (t) => BigInt(t), toPgTe
 function float(avro: 'float' | 'double'): ColumnCodec {
   // A real is rounded to 32 bits here, as Avro will, so the JS value equals what a reader decodes.
   const read = avro === 'float' ? (t: string) => Math.fround(Number(t)) : (t: string) => Number(t);
-  return { avro, fromPgText: read, toPgText: (v) => String(v) };
+  // String(-0) is "0": keep the sign, PostgreSQL stores and prints it. NaN/Infinity print as PG reads them.
+  return { avro, fromPgText: read, toPgText: (v) => (Object.is(v, -0) ? '-0' : String(v)) };
 }
 
 const boolean: ColumnCodec = {
@@ -110,6 +111,8 @@ function arrayOf(element: ColumnCodec): ColumnCodec {
 export function codecFor(type: ColumnType): ColumnCodec {
   if (type.category === 'array') {
     if (!type.element) throw new Error(`array type ${type.pgType} has no element type`);
+    // box is the one built-in type whose array delimiter is ';', not ',': its arrays travel as text.
+    if (type.element.typeName === 'box') return text;
     return arrayOf(codecFor(type.element));
   }
   switch (type.typeName) {
@@ -125,7 +128,11 @@ export function codecFor(type: ColumnType): ColumnCodec {
     case 'float8':
       return float('double');
     case 'numeric':
-      return type.precision !== undefined && type.scale !== undefined && type.scale >= 0 ? decimal(type.precision, type.scale) : variableDecimal;
+      // Avro's decimal needs 0 <= scale <= precision; PostgreSQL 15 also allows numeric(2,-3) and
+      // numeric(2,5), which then travel as variable-scale decimals (still exact).
+      return type.precision !== undefined && type.scale !== undefined && type.scale >= 0 && type.scale <= type.precision
+        ? decimal(type.precision, type.scale)
+        : variableDecimal;
     case 'money':
       return money;
     case 'timestamptz':

@@ -1,35 +1,41 @@
 /**
  * PostgreSQL's one-dimensional array literal: '{1,NULL,"a b","q\"uote"}'. An unquoted NULL is
- * null; a quoted "NULL" is the text NULL.
+ * null; a quoted "NULL" is the text NULL. Only what array_out prints is accepted (delimiter ',');
+ * anything else is refused rather than guessed, so a value is never silently split wrongly.
  */
 export function parsePgArray(text: string): (string | null)[] {
   if (text.startsWith('[')) throw new Error(`array ${text.slice(0, 40)} has explicit bounds; only 1-based one-dimensional arrays are supported`);
   if (!text.startsWith('{') || !text.endsWith('}')) throw new Error(`"${text.slice(0, 40)}" is not an array literal`);
-  const inner = text.slice(1, -1);
-  if (inner.length === 0) return [];
+  const end = text.length - 1;
+  if (end === 1) return [];
   const items: (string | null)[] = [];
-  let i = 0;
-  while (i <= inner.length) {
-    if (inner[i] === '{') throw new Error('multi-dimensional arrays are not supported');
-    if (inner[i] === '"') {
+  let i = 1;
+  for (;;) {
+    if (text[i] === '{') throw new Error('multi-dimensional arrays are not supported');
+    if (text[i] === '"') {
       let value = '';
       i++;
-      while (i < inner.length && inner[i] !== '"') {
-        if (inner[i] === '\\') i++;
-        value += inner[i++];
+      while (i < end && text[i] !== '"') {
+        if (text[i] === '\\') i++;
+        value += text[i++];
       }
+      if (i >= end) throw new Error(`unterminated quoted element in array ${text.slice(0, 40)}`);
       items.push(value);
-      i += 2; // closing quote and the comma
+      i++; // the closing quote
     } else {
-      const end = inner.indexOf(',', i);
-      const raw = inner.slice(i, end === -1 ? inner.length : end).trim();
+      let stop = text.indexOf(',', i);
+      if (stop === -1 || stop > end) stop = end;
+      const raw = text.slice(i, stop);
       items.push(raw === 'NULL' ? null : raw);
-      i = end === -1 ? inner.length + 1 : end + 1;
+      i = stop;
     }
+    if (i === end) return items;
+    if (text[i] !== ',') throw new Error(`unexpected "${text[i]}" at position ${i} in array ${text.slice(0, 40)}`);
+    i++;
   }
-  return items;
 }
 
+/** Every element quoted (backslash and quote escaped), so no element text can be misread. */
 export function formatPgArray(items: (string | null)[]): string {
   return `{${items.map((v) => (v === null ? 'NULL' : `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
 }

@@ -38,7 +38,11 @@ function parseDateTime(text: string, what: string): DateTimeParts {
 }
 
 function epochMicros(parts: DateTimeParts): bigint {
-  return BigInt(parts.days) * MICROS_PER_DAY + parts.micros - BigInt(parts.offsetSeconds) * 1_000_000n;
+  const micros = BigInt(parts.days) * MICROS_PER_DAY + parts.micros - BigInt(parts.offsetSeconds) * 1_000_000n;
+  // PostgreSQL counts from 2000 and reaches year 294276; counted from 1970 its last ~30 years do
+  // not fit an Avro long (and the two extremes stand for ±infinity).
+  if (micros >= LONG_MAX || micros <= LONG_MIN) throw new Error(`timestamp ${isoDateTime(micros, '')} is outside the range an Avro timestamp-micros long can hold`);
+  return micros;
 }
 
 function isoDateTime(total: bigint, zone: string): string {
