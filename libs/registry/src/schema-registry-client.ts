@@ -64,9 +64,7 @@ export class SchemaRegistryClient {
       if (statusOf(err) === 409) throw new IncompatibleSchemaError(subject, (err as Error).message);
       throw err;
     }
-    if (isNewSubject) {
-      await this.api.Subject.updateConfig({ subject, body: { compatibility: 'BACKWARD' } });
-    }
+    if (isNewSubject) await this.requireBackwardCompatibility(subject);
     this.registered.set(memoKey, id);
     return id;
   }
@@ -79,6 +77,15 @@ export class SchemaRegistryClient {
     } catch (err) {
       if (statusOf(err) === 404) throw new UnknownSchemaIdError(id);
       throw err;
+    }
+  }
+
+  private async requireBackwardCompatibility(subject: string): Promise<void> {
+    try {
+      await this.api.Subject.updateConfig({ subject, body: { compatibility: 'BACKWARD' } });
+    } catch (err) {
+      // Apicurio answers 409 when another writer created the subject's rule first: it is set, done.
+      if (statusOf(err) !== 409) throw err;
     }
   }
 
