@@ -14,12 +14,14 @@ export default tseslint.config(
           { name: 'pg', message: 'Use @paysync/postgres: pg sits behind that one module.' },
           { name: 'pg-logical-replication', message: 'Use @paysync/postgres.' },
           { name: '@kafkajs/confluent-schema-registry', message: 'Use @paysync/registry.' },
+          { name: 'mysql2', message: 'Use @paysync/mysql: mysql2 sits behind that one module.' },
+          { name: 'mysql2/promise', message: 'Use @paysync/mysql.' },
         ],
       }],
     },
   },
   {
-    files: ['libs/kafka/src/**', 'libs/postgres/src/**', 'libs/registry/src/**'],
+    files: ['libs/kafka/src/**', 'libs/postgres/src/**', 'libs/mysql/src/**', 'libs/registry/src/**'],
     rules: { 'no-restricted-imports': 'off' },
   },
   {

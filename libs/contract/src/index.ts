@@ -9,3 +9,4 @@ export * from './rows';
 export * from './bounded-cache';
 export * from './wire-format';
 export * from './registry-serde';
+export * from './shape-from-schemas';

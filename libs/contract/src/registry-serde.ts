@@ -26,20 +26,20 @@ export interface DecodedRecord<T> {
  * at most `maxCachedSchemas` parsed schemas.
  */
 export class RegistrySerde {
-  private readonly typesById: BoundedCache<number, Type>;
+  private readonly byId: BoundedCache<number, { schema: object; type: Type }>;
 
   constructor(
     private readonly registry: SchemaRegistryClient,
     options: { maxCachedSchemas?: number } = {},
   ) {
-    this.typesById = new BoundedCache(options.maxCachedSchemas ?? 1000);
+    this.byId = new BoundedCache(options.maxCachedSchemas ?? 1000);
   }
 
   /** Registers `schema` under `subject` and returns a synchronous encoder framing values with its id. */
   async encoderFor<T>(subject: string, schema: object): Promise<{ schemaId: number; encode: (value: T) => Buffer }> {
     const schemaId = await this.registry.register(subject, schema);
     const type = createAvroType(schema);
-    this.typesById.set(schemaId, type);
+    this.byId.set(schemaId, { schema, type });
     return { schemaId, encode: (value: T) => frame(schemaId, type.toBuffer(value)) };
   }
 
@@ -51,7 +51,7 @@ export class RegistrySerde {
       if (err instanceof NotWireFormatError) throw new UndecodableRecordError(err.message, err);
       throw err;
     }
-    const type = await this.typeFor(framed.schemaId);
+    const { type } = await this.schemaFor(framed.schemaId);
     try {
       return { schemaId: framed.schemaId, value: type.fromBuffer(framed.body) as T };
     } catch (err) {
@@ -59,8 +59,9 @@ export class RegistrySerde {
     }
   }
 
-  private async typeFor(schemaId: number): Promise<Type> {
-    const cached = this.typesById.get(schemaId);
+  /** The writer's schema of an id (as JSON, and parsed), fetched once; unknown ids are undecodable. */
+  async schemaFor(schemaId: number): Promise<{ schema: object; type: Type }> {
+    const cached = this.byId.get(schemaId);
     if (cached) return cached;
     let schema: object;
     try {
@@ -69,8 +70,8 @@ export class RegistrySerde {
       if (err instanceof UnknownSchemaIdError) throw new UndecodableRecordError(err.message, err);
       throw err; // registry unreachable: transient, the caller retries
     }
-    const type = createAvroType(schema);
-    this.typesById.set(schemaId, type);
-    return type;
+    const entry = { schema, type: createAvroType(schema) };
+    this.byId.set(schemaId, entry);
+    return entry;
   }
 }

@@ -41,3 +41,37 @@ export async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void
     await admin.disconnect();
   }
 }
+
+export interface PartitionOffsets {
+  partition: number;
+  /** Earliest offset still held. */
+  low: bigint;
+  /** Offset the next record will get. */
+  high: bigint;
+}
+
+export async function partitionOffsets(kafka: Kafka, topic: string): Promise<PartitionOffsets[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) }));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Per partition, the first offset whose record time is at or after `timeMs` (the high watermark when none). */
+export async function offsetsAtTime(kafka: Kafka, topic: string, timeMs: number): Promise<{ partition: number; offset: bigint }[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [atTime, bounds] = await Promise.all([admin.fetchTopicOffsetsByTimestamp(topic, timeMs), admin.fetchTopicOffsets(topic)]);
+    return atTime.map((o) => {
+      const high = bounds.find((b) => b.partition === o.partition)?.high ?? '0';
+      return { partition: o.partition, offset: BigInt(o.offset === '-1' ? high : o.offset) };
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,2 +1,3 @@
 export * from './settings';
 export * from './apply-command';
+export * from './replay-command';

@@ -1,0 +1,36 @@
+import mysql from 'mysql2/promise';
+
+export type MysqlPool = mysql.Pool;
+export type MysqlConnection = mysql.PoolConnection;
+
+/**
+ * A pool whose values come back exact: DECIMAL and BIGINT as strings, dates and times as the
+ * server's text, the session in UTC, so nothing passes through a JS number or Date.
+ */
+export function createMysqlPool(url: string, options: { max?: number } = {}): MysqlPool {
+  const parsed = new URL(url);
+  return mysql.createPool({
+    host: parsed.hostname,
+    port: parsed.port ? Number(parsed.port) : 3306,
+    user: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password),
+    database: decodeURIComponent(parsed.pathname.replace(/^\//, '')),
+    connectionLimit: options.max ?? 4,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    decimalNumbers: false,
+    dateStrings: true,
+    timezone: 'Z',
+    charset: 'utf8mb4_bin',
+  });
+}
+
+/** `my``odd``name` */
+export function quoteMysqlIdent(name: string): string {
+  return `\`${name.replace(/`/g, '``')}\``;
+}
+
+/** The database the URL names (MariaDB/MySQL targets write there). */
+export function databaseOf(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+}

@@ -1,0 +1,122 @@
+import type { ConfigOf } from '@paysync/config';
+import { deadLetterTopic, RegistrySerde, topicName } from '@paysync/contract';
+import { createIdempotentProducer, createKafka, ensureTopics, type Kafka, type Producer } from '@paysync/kafka';
+import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
+import { SchemaRegistryClient } from '@paysync/registry';
+import { ApplyMetrics } from './apply-metrics';
+import { RecordDecoder } from './changes/record-decoder';
+import { ApplyLoop } from './consume/apply-loop';
+import { BatchApplier, type BatchOutcome } from './consume/batch-applier';
+import { DeadLetterWriter } from './dead-letter/dead-letter-writer';
+import type { applySettings } from './settings';
+import { openTarget } from './targets/open-target';
+import { TableNames } from './targets/table-names';
+import type { Target } from './targets/target';
+
+export type ApplyConfig = ConfigOf<typeof applySettings>;
+
+export interface ApplyServiceOptions {
+  /** Replay: where partitions start instead of the target's stored offsets. */
+  startOffset?: (topic: string, partition: number) => Promise<bigint | undefined>;
+  stopBefore?: ConstructorParameters<typeof ApplyLoop>[0]['stopBefore'];
+  onBatch?: (topic: string, partition: number, outcome: BatchOutcome, highWatermark: bigint) => void;
+  /** Replay does not serve HTTP. */
+  http?: boolean;
+}
+
+/** One apply process: Kafka topics of the configured tables -> the target, effectively once. */
+export class ApplyService {
+  readonly metricsRegistry = createMetricsRegistry('apply');
+  readonly metrics = new ApplyMetrics(this.metricsRegistry);
+  readonly target: Target;
+  readonly kafka: Kafka;
+  readonly topics: string[];
+  private producer: Producer | undefined;
+  private loop: ApplyLoop | undefined;
+  private http: HealthServer | undefined;
+  private running = false;
+  private lastError: string | undefined;
+
+  constructor(
+    private readonly config: ApplyConfig,
+    private readonly logger: Logger,
+    private readonly options: ApplyServiceOptions = {},
+  ) {
+    if (config.mode === 'transactional') {
+      throw new Error('PAYSYNC_APPLY_MODE=transactional is not available yet: use parallel (see the README, "Apply modes")');
+    }
+    this.target = openTarget(config.targetUrl, `paysync-apply-${config.groupId}`);
+    this.kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger: logger.child({ component: 'kafka' }) });
+    this.topics = config.tables.map((t) => {
+      const [schema, table] = t.split('.');
+      return topicName(config.topicPrefix, schema, table);
+    });
+  }
+
+  get deadLetterTopic(): string {
+    return deadLetterTopic(this.config.topicPrefix, this.config.groupId);
+  }
+
+  async start(): Promise<void> {
+    const { config, logger } = this;
+    if (this.options.http !== false) {
+      this.http = await startHealthServer({
+        host: config.httpHost,
+        port: config.httpPort,
+        registry: this.metricsRegistry,
+        logger,
+        readiness: () => ({ ready: this.running && this.lastError === undefined, detail: { running: this.running, retrying: this.lastError ?? null } }),
+      });
+    }
+    await this.target.prepare();
+    await ensureTopics(this.kafka, [{ topic: this.deadLetterTopic, numPartitions: 1 }]);
+    this.producer = createIdempotentProducer(this.kafka);
+    await this.producer.connect();
+    const stored = new Map((await this.target.storedOffsets(config.groupId)).map((o) => [`${o.topic}:${o.partition}`, o.nextOffset]));
+    const names = new TableNames(this.target, TableNames.parseMapping(config.tableMapping ?? [], this.target.kind));
+    const applier = new BatchApplier(
+      config.groupId,
+      this.target,
+      new RecordDecoder(new RegistrySerde(new SchemaRegistryClient(config.schemaRegistryUrl))),
+      names,
+      new DeadLetterWriter(this.producer, this.deadLetterTopic),
+    );
+    this.loop = new ApplyLoop({
+      kafka: this.kafka,
+      groupId: config.groupId,
+      topics: this.topics,
+      applier,
+      logger,
+      startOffset: this.options.startOffset ?? (async (topic, partition) => stored.get(`${topic}:${partition}`)),
+      partitionsConcurrently: config.partitionsConcurrently,
+      maxBytesPerPartition: config.fetchMaxBytesPerPartition,
+      stopBefore: this.options.stopBefore,
+      onBatch: (topic, partition, outcome, high, seconds) => {
+        this.lastError = undefined;
+        this.metrics.batchDone(topic, partition, outcome, high, seconds);
+        if (outcome.deadLetters > 0) logger.warn({ topic, partition, deadLetters: outcome.deadLetters, deadLetterTopic: this.deadLetterTopic }, 'records sent to the dead-letter topic');
+        this.options.onBatch?.(topic, partition, outcome, high);
+      },
+      onRetry: (err, attempt) => {
+        this.metrics.retries.inc();
+        this.lastError = (err as Error).message;
+        logger.error({ err, attempt }, 'batch failed with a transient error; retrying it in place');
+      },
+    });
+    await this.loop.start();
+    this.running = true;
+    logger.info({ topics: this.topics, groupId: config.groupId, target: this.target.kind, http: this.http?.url }, 'apply running');
+  }
+
+  get applyLoop(): ApplyLoop | undefined {
+    return this.loop;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop?.stop().catch((err: unknown) => this.logger.warn({ err }, 'consumer did not leave the group cleanly'));
+    await this.producer?.disconnect().catch(() => undefined);
+    await this.target.close().catch(() => undefined);
+    await this.http?.close();
+  }
+}

@@ -1,0 +1,83 @@
+import {
+  BoundedCache,
+  codecFor,
+  shapeFromSchemas,
+  UndecodableRecordError,
+  type ChangeEnvelope,
+  type RegistrySerde,
+  type Row,
+} from '@paysync/contract';
+import type { Change, SourceTable } from './row-change';
+
+/** What apply reads of a Kafka record. */
+export interface RawRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  offset: bigint;
+}
+
+/**
+ * Kafka record -> Change. A tombstone (null value) gives null: it only lets compaction forget a
+ * deleted key. A record that can never be decoded throws UndecodableRecordError (dead-lettered);
+ * any other error (registry unreachable) is transient and the batch is retried.
+ */
+export class RecordDecoder {
+  private readonly tables = new BoundedCache<string, SourceTable>(1000);
+
+  constructor(private readonly serde: RegistrySerde) {}
+
+  async decode(record: RawRecord): Promise<Change | null> {
+    if (record.value === null) return null;
+    const value = await this.serde.decode<ChangeEnvelope>(record.value);
+    const envelope = value.value;
+    const version = { lsn: envelope.source.lsn, seq: envelope.source.seq };
+    const commitTimeMs = Number(envelope.source.ts_ms);
+    if (envelope.op === 't') {
+      return { kind: 'truncate', table: await this.tableOf(null, value.schemaId), version, commitTimeMs, offset: record.offset };
+    }
+    if (record.key === null) throw new UndecodableRecordError(`a ${envelope.op} event without a key`);
+    const key = await this.serde.decode<Row>(record.key);
+    const table = await this.tableOf(key.schemaId, value.schemaId);
+    const row = envelope.op === 'd' ? null : envelope.after;
+    if (envelope.op !== 'd' && row === null) throw new UndecodableRecordError(`a ${envelope.op} event without an "after" row`);
+    return {
+      kind: 'row',
+      table,
+      rowKey: rowKeyOf(table, key.value),
+      key: key.value,
+      row,
+      unchanged: envelope.unchanged_toast ?? [],
+      version,
+      commitTimeMs,
+      offset: record.offset,
+    };
+  }
+
+  private async tableOf(keySchemaId: number | null, valueSchemaId: number): Promise<SourceTable> {
+    const id = `${keySchemaId}:${valueSchemaId}`;
+    const known = this.tables.get(id);
+    if (known) return known;
+    const keySchema = keySchemaId === null ? null : (await this.serde.schemaFor(keySchemaId)).schema;
+    const valueSchema = (await this.serde.schemaFor(valueSchemaId)).schema;
+    let table: SourceTable;
+    try {
+      table = shapeFromSchemas(keySchema, valueSchema);
+    } catch (err) {
+      throw new UndecodableRecordError(`schemas ${keySchemaId}/${valueSchemaId} do not describe a paysync table: ${(err as Error).message}`, err);
+    }
+    this.tables.set(id, table);
+    return table;
+  }
+}
+
+/** The key as JSON of its PostgreSQL text values, in primary-key order: same key, same text. */
+export function rowKeyOf(table: SourceTable, key: Row): string {
+  return JSON.stringify(
+    table.primaryKey.map((name) => {
+      const index = table.columns.findIndex((c) => c.name === name);
+      const value = key[table.fields[index]];
+      if (value === null || value === undefined) throw new UndecodableRecordError(`key column ${name} is null`);
+      return codecFor(table.columns[index]).toPgText(value);
+    }),
+  );
+}

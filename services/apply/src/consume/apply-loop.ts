@@ -1,0 +1,113 @@
+import type { Consumer, EachBatchPayload, Kafka } from '@paysync/kafka';
+import { createConsumer, partitionOffsets } from '@paysync/kafka';
+import type { Logger } from '@paysync/observability';
+import type { Change } from '../changes/row-change';
+import type { BatchApplier, BatchOutcome } from './batch-applier';
+
+export interface ApplyLoopOptions {
+  kafka: Kafka;
+  groupId: string;
+  topics: string[];
+  applier: BatchApplier;
+  logger: Logger;
+  /** Where each assigned partition starts: the target's stored offset, else the earliest one. */
+  startOffset: (topic: string, partition: number) => Promise<bigint | undefined>;
+  partitionsConcurrently: number;
+  maxBytesPerPartition: number;
+  onBatch: (topic: string, partition: number, outcome: BatchOutcome, highWatermark: bigint, seconds: number) => void;
+  onRetry: (err: unknown, attempt: number) => void;
+  /** Replay's upper bound: changes it returns true for are not applied. */
+  stopBefore?: (change: Change) => boolean;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * The consumer side of apply and replay: a consumer group whose positions come from the target
+ * (never from Kafka's committed offsets, which are only written afterwards for tooling), one
+ * batch per partition applied by BatchApplier, transient failures retried in place with backoff.
+ */
+export class ApplyLoop {
+  readonly consumer: Consumer;
+  private stopping = false;
+  /** Partitions whose records reached replay's upper bound. */
+  readonly finished = new Set<string>();
+
+  constructor(private readonly options: ApplyLoopOptions) {
+    this.consumer = createConsumer(options.kafka, { groupId: options.groupId, maxBytesPerPartition: options.maxBytesPerPartition });
+  }
+
+  async start(): Promise<void> {
+    const { consumer, options } = this;
+    await consumer.connect();
+    await consumer.subscribe({ topics: options.topics, fromBeginning: true });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      void this.seekAssigned(payload.memberAssignment).catch((err: unknown) => options.logger.error({ err }, 'could not seek to the target\'s stored offsets'));
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConcurrently,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    // kafkajs lets the running batches finish (they commit or roll back whole) before it leaves the group.
+    await this.consumer.disconnect();
+  }
+
+  pause(topic: string, partition: number): void {
+    this.consumer.pause([{ topic, partitions: [partition] }]);
+  }
+
+  private async seekAssigned(assignment: Record<string, number[]>): Promise<void> {
+    for (const [topic, partitions] of Object.entries(assignment)) {
+      let earliest: Map<number, bigint> | undefined;
+      for (const partition of partitions) {
+        let offset = await this.options.startOffset(topic, partition);
+        if (offset === undefined) {
+          earliest ??= new Map((await partitionOffsets(this.options.kafka, topic)).map((p) => [p.partition, p.low]));
+          offset = earliest.get(partition) ?? 0n;
+        }
+        this.consumer.seek({ topic, partition, offset: offset.toString() });
+      }
+    }
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { options } = this;
+    if (batch.messages.length === 0) return;
+    const records = batch.messages.map((m) => ({ key: m.key, value: m.value, offset: BigInt(m.offset) }));
+    const started = process.hrtime.bigint();
+    let outcome: BatchOutcome | undefined;
+    for (let attempt = 1; outcome === undefined; attempt++) {
+      try {
+        outcome = await options.applier.apply({ topic: batch.topic, partition: batch.partition, records }, options.stopBefore);
+      } catch (err) {
+        // Nothing was committed: redoing the batch is safe. A revoked partition is redone by its new owner.
+        if (this.stopping || !isRunning() || isStale()) return;
+        options.onRetry(err, attempt);
+        await sleep(Math.min(MAX_BACKOFF_MS, 200 * 2 ** Math.min(attempt, 8)));
+        await heartbeat().catch(() => undefined);
+      }
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    options.onBatch(batch.topic, batch.partition, outcome, BigInt(batch.highWatermark), seconds);
+    if (outcome.reachedBound) {
+      this.finished.add(`${batch.topic}:${batch.partition}`);
+      this.pause(batch.topic, batch.partition);
+      return;
+    }
+    resolveOffset(batch.lastOffset());
+    // Kafka's committed offsets are for tooling (consumer lag); the target's offsets table decides.
+    await this.consumer
+      .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: outcome.nextOffset.toString() }])
+      .catch((err: unknown) => options.logger.warn({ err }, 'could not commit offsets to Kafka (the target holds them; only tooling sees the difference)'));
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,126 @@
+import { codecFor, type ColumnShape } from '@paysync/contract';
+import { qualifiedName, quoteIdent, type Queryable } from '@paysync/postgres';
+import type { RowChange, Version } from '../../changes/row-change';
+import type { ApplyResult, ResolvedTable } from '../target';
+
+interface WrittenColumn {
+  column: ColumnShape;
+  field: string;
+  targetType: string;
+}
+
+function writtenColumns(table: ResolvedTable): WrittenColumn[] {
+  return table.source.columns.map((column, i) => {
+    const targetType = table.columnTypes.get(column.name);
+    if (!targetType) throw new Error(`target table ${table.label} has no column ${column.name}`);
+    return { column, field: table.source.fields[i], targetType };
+  });
+}
+
+function targetOf(table: ResolvedTable): string {
+  return qualifiedName(table.name.schema ?? 'public', table.name.table);
+}
+
+/**
+ * One statement per table and batch: the version guard (paysync.row_versions), the upserts and
+ * the deletes, as data-modifying CTEs over unnest()ed arrays. Only keys whose version advanced
+ * ("winners") are written. Every value travels as PostgreSQL text and is cast to the target
+ * column's type, so nothing passes through a lossy JS type.
+ */
+export function upsertStatement(table: ResolvedTable, unchanged: ReadonlySet<string>): string {
+  const columns = writtenColumns(table);
+  const target = targetOf(table);
+  const keyColumns = table.primaryKey;
+  const param = (i: number) => `$${i + 6}::text[]`;
+  const alias = (i: number) => `c${i}`;
+  const incoming = `SELECT * FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::boolean[], ${columns.map((_, i) => param(i)).join(', ')})
+      AS i(paysync_row_key, paysync_lsn, paysync_seq, paysync_deleted, ${columns.map((_, i) => alias(i)).join(', ')})`;
+  const cast = (i: number) => `i.${alias(i)}::${columns[i].targetType}`;
+  const indexOf = (name: string) => {
+    const index = columns.findIndex((c) => c.column.name === name);
+    if (index < 0) throw new Error(`key column ${name} of ${table.label} is not in the source's records`);
+    return index;
+  };
+  const updatable = columns.filter((c) => !keyColumns.includes(c.column.name) && !unchanged.has(c.field));
+  const onConflict = updatable.length > 0
+    ? `DO UPDATE SET ${updatable.map((c) => `${quoteIdent(c.column.name)} = excluded.${quoteIdent(c.column.name)}`).join(', ')}`
+    : 'DO NOTHING';
+  return `WITH incoming AS (${incoming}),
+    winners AS (
+      INSERT INTO paysync.row_versions AS v (target_table, row_key, lsn, seq, deleted)
+      SELECT $1, paysync_row_key, paysync_lsn, paysync_seq, paysync_deleted FROM incoming
+      ON CONFLICT (target_table, row_key) DO UPDATE
+        SET lsn = excluded.lsn, seq = excluded.seq, deleted = excluded.deleted
+        WHERE (v.lsn, v.seq) < (excluded.lsn, excluded.seq)
+      RETURNING row_key),
+    upserted AS (
+      INSERT INTO ${target} AS t (${columns.map((c) => quoteIdent(c.column.name)).join(', ')})
+      SELECT ${columns.map((_, i) => cast(i)).join(', ')}
+        FROM incoming i JOIN winners w ON w.row_key = i.paysync_row_key
+       WHERE NOT i.paysync_deleted
+      ON CONFLICT (${keyColumns.map(quoteIdent).join(', ')}) ${onConflict}
+      RETURNING 1),
+    removed AS (
+      DELETE FROM ${target} AS t USING incoming i JOIN winners w ON w.row_key = i.paysync_row_key
+       WHERE i.paysync_deleted AND ${keyColumns.map((k) => `t.${quoteIdent(k)} = ${cast(indexOf(k))}`).join(' AND ')}
+      RETURNING 1)
+    SELECT (SELECT count(*) FROM winners) AS applied, (SELECT count(*) FROM upserted) AS upserted, (SELECT count(*) FROM removed) AS removed`;
+}
+
+/** The statement's parameters: version columns, then each column's values as PostgreSQL text. */
+export function upsertParams(table: ResolvedTable, changes: RowChange[]): unknown[] {
+  const columns = writtenColumns(table);
+  const values: (string | null)[][] = columns.map(() => []);
+  for (const change of changes) {
+    const source = change.row ?? change.key;
+    columns.forEach((c, i) => {
+      const value = source[c.field];
+      values[i].push(value === null || value === undefined ? null : codecFor(c.column).toPgText(value));
+    });
+  }
+  return [
+    table.label,
+    changes.map((c) => c.rowKey),
+    changes.map((c) => c.version.lsn.toString()),
+    changes.map((c) => c.version.seq.toString()),
+    changes.map((c) => c.row === null),
+    ...values,
+  ];
+}
+
+/** Rows are grouped by which columns they left out (unchanged TOAST): each group its own SET list. */
+export async function writeRows(db: Queryable, table: ResolvedTable, changes: RowChange[], statements: Map<string, string>): Promise<ApplyResult> {
+  const groups = new Map<string, RowChange[]>();
+  for (const change of changes) {
+    const id = [...change.unchanged].sort().join(',');
+    const group = groups.get(id);
+    if (group) group.push(change);
+    else groups.set(id, [change]);
+  }
+  let applied = 0;
+  for (const [id, group] of groups) {
+    let sql = statements.get(id);
+    if (!sql) {
+      sql = upsertStatement(table, new Set(group[0].unchanged));
+      statements.set(id, sql);
+    }
+    const { rows } = await db.query<{ applied: string }>(sql, upsertParams(table, group));
+    applied += Number(rows[0].applied);
+  }
+  return { applied, stale: changes.length - applied };
+}
+
+/** Every row older than the truncate goes; its key keeps a deleted marker at the truncate's version. */
+export async function truncateRows(db: Queryable, table: ResolvedTable, version: Version): Promise<void> {
+  const keyMatch = table.primaryKey
+    .map((k, i) => `t.${quoteIdent(k)} = (g.row_key::jsonb ->> ${i})::${table.columnTypes.get(k)}`)
+    .join(' AND ');
+  await db.query(
+    `WITH gone AS (
+       UPDATE paysync.row_versions SET lsn = $2, seq = $3, deleted = true
+        WHERE target_table = $1 AND NOT deleted AND (lsn, seq) < ($2::bigint, $3::bigint)
+       RETURNING row_key)
+     DELETE FROM ${targetOf(table)} AS t USING gone g WHERE ${keyMatch}`,
+    [table.label, version.lsn.toString(), version.seq.toString()],
+  );
+}

@@ -1,0 +1,150 @@
+import { createPool, inTransaction, type Pool, type PoolClient } from '@paysync/postgres';
+import type { RowChange, SourceTable, Version } from '../../changes/row-change';
+import type { ApplyResult, ResolvedTable, StoredOffset, Target, TargetName, TargetTransaction } from '../target';
+import { isTransientPostgresError } from './postgres-errors';
+import { truncateRows, writeRows } from './postgres-row-writer';
+import { addMissingColumns, BOOKKEEPING_DDL, createTable, DDL_LOCK, readTargetColumns } from './postgres-tables';
+
+/** A PostgreSQL target: the source's schema.table by default, paysync's own tables in schema paysync. */
+export class PostgresTarget implements Target {
+  readonly kind = 'postgres' as const;
+  private readonly pool: Pool;
+  private readonly statements = new WeakMap<ResolvedTable, Map<string, string>>();
+
+  constructor(url: string, applicationName: string) {
+    this.pool = createPool(url, { applicationName, max: 4 });
+  }
+
+  async prepare(): Promise<void> {
+    await inTransaction(this.pool, async (db) => {
+      await db.query(DDL_LOCK);
+      for (const ddl of BOOKKEEPING_DDL) await db.query(ddl);
+    });
+  }
+
+  defaultName(source: SourceTable): TargetName {
+    return { schema: source.schema, table: source.table };
+  }
+
+  async resolve(source: SourceTable, name: TargetName): Promise<ResolvedTable> {
+    const label = `${name.schema}.${name.table}`;
+    const columns = await inTransaction(this.pool, async (db) => {
+      await db.query(DDL_LOCK);
+      let existing = await readTargetColumns(db, name);
+      if (!existing) {
+        await createTable(db, source, name);
+      } else {
+        if (await addMissingColumns(db, source, name, existing.types).then((added) => added.length === 0)) return existing;
+      }
+      existing = await readTargetColumns(db, name);
+      if (!existing) throw new Error(`target table ${label} was not created`);
+      return existing;
+    });
+    if (columns.primaryKey.length === 0) throw new Error(`target table ${label} has no primary key: apply needs one to upsert by key`);
+    return { source, name, label, primaryKey: columns.primaryKey, columnTypes: columns.types };
+  }
+
+  async begin(): Promise<TargetTransaction> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+    } catch (err) {
+      client.release(err as Error);
+      throw err;
+    }
+    return new PostgresTransaction(client, (table) => this.statementsOf(table));
+  }
+
+  async storedOffsets(groupId: string): Promise<StoredOffset[]> {
+    const { rows } = await this.pool.query<{ topic: string; partition: string; next_offset: string }>(
+      'SELECT topic, partition, next_offset FROM paysync.apply_offsets WHERE group_id = $1',
+      [groupId],
+    );
+    return rows.map((r) => ({ topic: r.topic, partition: Number(r.partition), nextOffset: BigInt(r.next_offset) }));
+  }
+
+  isTransient(err: unknown): boolean {
+    return isTransientPostgresError(err);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private statementsOf(table: ResolvedTable): Map<string, string> {
+    let statements = this.statements.get(table);
+    if (!statements) {
+      statements = new Map();
+      this.statements.set(table, statements);
+    }
+    return statements;
+  }
+}
+
+class PostgresTransaction implements TargetTransaction {
+  private done = false;
+
+  constructor(
+    private readonly client: PoolClient,
+    private readonly statementsOf: (table: ResolvedTable) => Map<string, string>,
+  ) {}
+
+  async lockOffset(groupId: string, topic: string, partition: number): Promise<bigint> {
+    // The no-op update takes the row lock whether the row is new or not, and returns what is stored.
+    const { rows } = await this.client.query<{ next_offset: string }>(
+      `INSERT INTO paysync.apply_offsets AS o (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
+       ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = o.next_offset
+       RETURNING next_offset`,
+      [groupId, topic, partition],
+    );
+    return BigInt(rows[0].next_offset);
+  }
+
+  async saveOffset(groupId: string, topic: string, partition: number, nextOffset: bigint): Promise<void> {
+    await this.client.query(
+      `UPDATE paysync.apply_offsets SET next_offset = $4, updated_at = now() WHERE group_id = $1 AND topic = $2 AND partition = $3`,
+      [groupId, topic, partition, nextOffset.toString()],
+    );
+  }
+
+  applyRows(table: ResolvedTable, changes: RowChange[]): Promise<ApplyResult> {
+    return writeRows(this.client, table, changes, this.statementsOf(table));
+  }
+
+  truncate(table: ResolvedTable, version: Version): Promise<void> {
+    return truncateRows(this.client, table, version);
+  }
+
+  async savepoint(): Promise<void> {
+    await this.client.query('SAVEPOINT paysync_change');
+  }
+
+  async rollbackToSavepoint(): Promise<void> {
+    await this.client.query('ROLLBACK TO SAVEPOINT paysync_change');
+  }
+
+  async releaseSavepoint(): Promise<void> {
+    await this.client.query('RELEASE SAVEPOINT paysync_change');
+  }
+
+  async commit(): Promise<void> {
+    await this.finish('COMMIT');
+  }
+
+  async rollback(): Promise<void> {
+    await this.finish('ROLLBACK').catch(() => undefined);
+  }
+
+  private async finish(sql: string): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    try {
+      await this.client.query(sql);
+      this.client.release();
+    } catch (err) {
+      // A connection that failed mid-transaction is destroyed, never handed to the next batch.
+      this.client.release(err as Error);
+      throw err;
+    }
+  }
+}

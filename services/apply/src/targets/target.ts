@@ -1,0 +1,70 @@
+import type { RowChange, SourceTable, Version } from '../changes/row-change';
+
+/** Where a source table lands in the target. */
+export interface TargetName {
+  /** PostgreSQL: the schema; MariaDB/MySQL: undefined (the URL's database). */
+  schema?: string;
+  table: string;
+}
+
+/** A target table ready for writes of one source shape (created, missing columns added). */
+export interface ResolvedTable {
+  source: SourceTable;
+  name: TargetName;
+  /** For logs, metrics and the version table: schema.table or table. */
+  label: string;
+  /** The target's primary-key columns. */
+  primaryKey: string[];
+  /** The target's type of each column (a column the target has and the source may not). */
+  columnTypes: Map<string, string>;
+}
+
+export interface StoredOffset {
+  topic: string;
+  partition: number;
+  nextOffset: bigint;
+}
+
+/** What one apply of a table's changes did. */
+export interface ApplyResult {
+  /** Changes whose version was newer than the target's and were written. */
+  applied: number;
+  /** Changes older than (or equal to) what the target already holds: skipped by the version guard. */
+  stale: number;
+}
+
+/**
+ * One open target transaction: the row changes of a batch and the offsets that say the batch is
+ * done commit together, or not at all.
+ */
+export interface TargetTransaction {
+  /** Locks the partition's row in the offsets table and returns the next offset to apply (0 when none). */
+  lockOffset(groupId: string, topic: string, partition: number): Promise<bigint>;
+  saveOffset(groupId: string, topic: string, partition: number, nextOffset: bigint): Promise<void>;
+  /** Writes the changes (at most one per key) whose version is newer than the target's. */
+  applyRows(table: ResolvedTable, changes: RowChange[]): Promise<ApplyResult>;
+  /** Deletes every row of the table older than `version` and marks those keys deleted at it. */
+  truncate(table: ResolvedTable, version: Version): Promise<void>;
+  /** Savepoints isolate one change when a batch hits a poison row. */
+  savepoint(): Promise<void>;
+  rollbackToSavepoint(): Promise<void>;
+  releaseSavepoint(): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
+/** A target database: PostgreSQL, or MariaDB/MySQL. */
+export interface Target {
+  readonly kind: 'postgres' | 'mysql';
+  /** Creates paysync's own tables (offsets, row versions) when missing. */
+  prepare(): Promise<void>;
+  /** The default target name of a source table (a mapping setting may override it). */
+  defaultName(source: SourceTable): TargetName;
+  /** Creates the table if missing and adds missing columns (nullable); outside any transaction. */
+  resolve(source: SourceTable, name: TargetName): Promise<ResolvedTable>;
+  begin(): Promise<TargetTransaction>;
+  storedOffsets(groupId: string): Promise<StoredOffset[]>;
+  /** Connection lost, deadlock, serialization failure, target down: retry the batch. */
+  isTransient(err: unknown): boolean;
+  close(): Promise<void>;
+}

@@ -1,0 +1,96 @@
+import { CaptureFixture } from './capture-fixture';
+import { startPaysync, type PaysyncProcess } from './paysync-process';
+import { PAYMENTS_DDL, PAYMENTS_TABLES } from './payments-workload';
+import { stackAddresses } from './stack-addresses';
+import { createScratchMysqlTarget, createScratchPostgresTarget, pgRows, rowDifferences, type ComparedTable, type ScratchTarget } from './target-databases';
+import { waitUntil } from './wait';
+import { uniqueName } from './fixtures';
+
+export const PAYMENTS_COMPARED: ComparedTable[] = [
+  { name: 'public.accounts', key: 'id', columns: { id: 'int', owner: 'text', balance: 'numeric', updated_at: 'timestamptz' } },
+  { name: 'public.transfers', key: 'id', columns: { id: 'int', from_account: 'int', to_account: 'int', amount: 'numeric', status: 'text', created_at: 'timestamptz' } },
+  { name: 'public.ledger', key: 'id', columns: { id: 'int', account_id: 'int', transfer_id: 'int', amount: 'numeric', created_at: 'timestamptz' } },
+];
+
+/** Source (the payments schema) -> capture -> Kafka -> apply -> a scratch target, all real processes. */
+export class PipelineFixture {
+  readonly groupId = uniqueName('paysync-apply');
+  private readonly processes: PaysyncProcess[] = [];
+
+  private constructor(
+    readonly capture: CaptureFixture,
+    readonly target: ScratchTarget,
+  ) {}
+
+  static async create(targetKind: 'postgres' | 'mysql'): Promise<PipelineFixture> {
+    const capture = await CaptureFixture.create(PAYMENTS_DDL);
+    const target = targetKind === 'postgres' ? await createScratchPostgresTarget() : await createScratchMysqlTarget();
+    return new PipelineFixture(capture, target);
+  }
+
+  applyEnv(extra: Record<string, string> = {}): Record<string, string> {
+    const stack = stackAddresses();
+    return {
+      PAYSYNC_TARGET_URL: this.target.url,
+      PAYSYNC_GROUP_ID: this.groupId,
+      PAYSYNC_TABLES: PAYMENTS_TABLES.join(','),
+      PAYSYNC_KAFKA_BROKERS: stack.PAYSYNC_TEST_KAFKA_BROKERS,
+      PAYSYNC_SCHEMA_REGISTRY_URL: stack.PAYSYNC_TEST_REGISTRY_URL,
+      PAYSYNC_TOPIC_PREFIX: this.capture.prefix,
+      ...(process.env.PAYSYNC_TEST_LOG_LEVEL ? { PAYSYNC_LOG_LEVEL: process.env.PAYSYNC_TEST_LOG_LEVEL } : {}),
+      ...extra,
+    };
+  }
+
+  startCapture(): Promise<PaysyncProcess> {
+    return this.capture.startCaptureStreaming(PAYMENTS_TABLES);
+  }
+
+  startApply(extra: Record<string, string> = {}): PaysyncProcess {
+    const apply = startPaysync('apply', this.applyEnv(extra));
+    this.processes.push(apply);
+    return apply;
+  }
+
+  runReplay(extra: Record<string, string> = {}): PaysyncProcess {
+    const replay = startPaysync('replay', this.applyEnv(extra));
+    this.processes.push(replay);
+    return replay;
+  }
+
+  /** Differences between source and target over the payments tables (empty when equal). */
+  async differences(target: ScratchTarget = this.target): Promise<string[]> {
+    const problems: string[] = [];
+    for (const table of PAYMENTS_COMPARED) {
+      const diff = rowDifferences(await pgRows(this.capture.db.pool, table), await target.rows(table));
+      problems.push(...diff.map((d) => `${table.name}: ${d}`));
+    }
+    return problems;
+  }
+
+  /** Waits until capture confirmed all source writes and the target equals the source. */
+  async waitEqual(capture: PaysyncProcess, apply: PaysyncProcess | undefined, timeoutMs = 180_000): Promise<void> {
+    await this.capture.waitCaughtUp(capture, timeoutMs);
+    let last: string[] = [];
+    await waitUntil(
+      () => `target to equal source; differences:\n${last.slice(0, 10).join('\n')}\napply output:\n${apply?.output().slice(-3000) ?? ''}`,
+      async () => {
+        last = await this.differences();
+        return last.length === 0;
+      },
+      timeoutMs,
+      500,
+    );
+  }
+
+  async cleanup(): Promise<void> {
+    for (const p of this.processes) {
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        p.kill('SIGKILL');
+        await p.exited;
+      }
+    }
+    await this.capture.cleanup();
+    await this.target.drop();
+  }
+}
