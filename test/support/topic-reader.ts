@@ -25,17 +25,24 @@ export async function topicRecordCount(kafka: Kafka, topic: string): Promise<num
   }
 }
 
-/** Reads every record of the topic present when called, decoded through the real registry. */
-export async function readTopic(kafka: Kafka, topic: string): Promise<ReadRecord[]> {
+export interface RawRecord {
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+/** Reads every record of the topic present when called, as bytes. */
+export async function readRawTopic(kafka: Kafka, topic: string): Promise<RawRecord[]> {
   const admin = kafka.admin();
   await admin.connect();
   const highs = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
   const pending = new Map(highs.filter((p) => Number(p.high) > 0).map((p) => [p.partition, BigInt(p.high)]));
   if (pending.size === 0) return [];
-  const serde = new RegistrySerde(new SchemaRegistryClient(stackAddresses().PAYSYNC_TEST_REGISTRY_URL));
   const consumer = createConsumer(kafka, { groupId: uniqueName('paysync-test-reader'), maxBytesPerPartition: 8 * 1024 * 1024 });
-  const records: ReadRecord[] = [];
+  const records: RawRecord[] = [];
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -47,9 +54,8 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<ReadRecord
             for (const message of batch.messages) {
               const high = pending.get(batch.partition);
               if (high === undefined || BigInt(message.offset) >= high) continue;
-              const key = message.key ? (await serde.decode<Record<string, unknown>>(message.key)).value : null;
-              const value = message.value ? (await serde.decode<ChangeEnvelope>(message.value)).value : null;
-              records.push({ topic, partition: batch.partition, offset: message.offset, key, value });
+              const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+              records.push({ partition: batch.partition, offset: message.offset, key: message.key, value: message.value, headers });
               if (BigInt(message.offset) + 1n >= high) pending.delete(batch.partition);
             }
             if (pending.size === 0) resolve();
@@ -59,6 +65,18 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<ReadRecord
     });
   } finally {
     await consumer.disconnect();
+  }
+  return records;
+}
+
+/** Reads every record of the topic present when called, decoded through the real registry. */
+export async function readTopic(kafka: Kafka, topic: string): Promise<ReadRecord[]> {
+  const serde = new RegistrySerde(new SchemaRegistryClient(stackAddresses().PAYSYNC_TEST_REGISTRY_URL));
+  const records: ReadRecord[] = [];
+  for (const raw of await readRawTopic(kafka, topic)) {
+    const key = raw.key ? (await serde.decode<Record<string, unknown>>(raw.key)).value : null;
+    const value = raw.value ? (await serde.decode<ChangeEnvelope>(raw.value)).value : null;
+    records.push({ topic, partition: raw.partition, offset: raw.offset, key, value });
   }
   return records;
 }
