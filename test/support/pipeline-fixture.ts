@@ -1,6 +1,6 @@
 import { CaptureFixture } from './capture-fixture';
 import { startPaysync, type PaysyncProcess } from './paysync-process';
-import { PAYMENTS_DDL, PAYMENTS_TABLES } from './payments-workload';
+import { PAYMENTS_DDL, PAYMENTS_TABLES } from '../../demo/payments-workload';
 import { stackAddresses } from './stack-addresses';
 import { createScratchMysqlTarget, createScratchPostgresTarget, pgRows, rowDifferences, type ComparedTable, type ScratchTarget } from './target-databases';
 import { waitUntil } from './wait';

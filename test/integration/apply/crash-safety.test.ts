@@ -1,6 +1,6 @@
 import { PipelineFixture } from '../../support/pipeline-fixture';
 import type { PaysyncProcess } from '../../support/paysync-process';
-import { PaymentsWorkload, TOTAL_BALANCE } from '../../support/payments-workload';
+import { PaymentsWorkload, TOTAL_BALANCE } from '../../../demo/payments-workload';
 import { sleep } from '../../support/wait';
 
 jest.setTimeout(600_000);

@@ -1,5 +1,5 @@
 import { PipelineFixture } from '../../support/pipeline-fixture';
-import { PaymentsWorkload, TOTAL_BALANCE } from '../../support/payments-workload';
+import { PaymentsWorkload, TOTAL_BALANCE } from '../../../demo/payments-workload';
 import { sleep } from '../../support/wait';
 
 jest.setTimeout(420_000);

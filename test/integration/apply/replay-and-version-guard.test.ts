@@ -1,5 +1,5 @@
 import { PipelineFixture } from '../../support/pipeline-fixture';
-import { PaymentsWorkload } from '../../support/payments-workload';
+import { PaymentsWorkload } from '../../../demo/payments-workload';
 import { createScratchPostgresTarget, type ScratchTarget } from '../../support/target-databases';
 import { uniqueName } from '../../support/fixtures';
 import { sleep } from '../../support/wait';
