@@ -17,3 +17,15 @@ export function valueSubject(topic: string): string {
 export function deadLetterTopic(prefix: string, groupId: string): string {
   return `${prefix}.dlq.${groupId}`.replace(UNSAFE, '_');
 }
+
+/**
+ * The transaction-ordered topic (one partition): every change of every captured table in commit
+ * order, the same key and value bytes as in its table topic, each source transaction closed by a
+ * commit marker (null key and value, COMMIT_MARKER_HEADER set). Transaction-consistent apply reads it.
+ */
+export function transactionTopicName(prefix: string): string {
+  return `${prefix}.transactions`.replace(UNSAFE, '_');
+}
+
+/** Header of a commit marker: the transaction's commit LSN (or the snapshot chunk's high watermark). */
+export const COMMIT_MARKER_HEADER = 'paysync.commit.lsn';

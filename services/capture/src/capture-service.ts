@@ -1,4 +1,4 @@
-import { describeTypes, readTableShape, RegistrySerde, type TableShape } from '@paysync/contract';
+import { describeTypes, readTableShape, RegistrySerde, transactionTopicName, type TableShape } from '@paysync/contract';
 import type { ConfigOf } from '@paysync/config';
 import { createIdempotentProducer, createKafka, ensureTopics, sendAcked, type Kafka, type Producer } from '@paysync/kafka';
 import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
@@ -115,7 +115,10 @@ export class CaptureService {
     const acknowledger = this.acknowledger;
     const windows = new WatermarkWindows();
     const database = (await pool.query<{ db: string }>('SELECT current_database() AS db')).rows[0].db;
-    const processor = new ChangeProcessor(database, codecs, (relation) => shapeOfRelation(pool, relation), sink, acknowledger, windows, this.metrics);
+    const transactionTopic = config.transactionTopic ? transactionTopicName(config.topicPrefix) : undefined;
+    // One partition: the transaction topic's order is the source's commit order.
+    if (transactionTopic) await ensureTopics(this.kafka, [{ topic: transactionTopic, numPartitions: 1 }]);
+    const processor = new ChangeProcessor(database, codecs, (relation) => shapeOfRelation(pool, relation), sink, acknowledger, windows, this.metrics, transactionTopic);
 
     let processed = 0n;
     void stream

@@ -1,4 +1,4 @@
-import { httpSettings, integer, kafkaSettings, sourceSettings, text } from '@paysync/config';
+import { flag, httpSettings, integer, kafkaSettings, sourceSettings, text } from '@paysync/config';
 
 const PG_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -41,5 +41,9 @@ export const captureSettings = {
     default: 64 * 1024 * 1024,
     min: 1024 * 1024,
     max: 4 * 1024 * 1024 * 1024,
+  }),
+  transactionTopic: flag('PAYSYNC_TRANSACTION_TOPIC', {
+    description: 'Also write every change, in commit order with a marker after each transaction, to <prefix>.transactions (needed by PAYSYNC_APPLY_MODE=transactional; doubles what capture writes).',
+    default: false,
   }),
 };

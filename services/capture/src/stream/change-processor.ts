@@ -1,4 +1,4 @@
-import type { ChangeEnvelope, Row } from '@paysync/contract';
+import { COMMIT_MARKER_HEADER, type ChangeEnvelope, type Row } from '@paysync/contract';
 import type { Message } from '@paysync/kafka';
 import { lsnToBigInt, type Pgoutput, type RawTuple } from '@paysync/postgres';
 import type { ChunkRow, WatermarkWindows } from '../snapshot/watermark-windows';
@@ -38,6 +38,8 @@ export type RelationShapes = (relation: Pgoutput.MessageRelation) => Promise<Tab
 export class ChangeProcessor {
   private tx: Transaction | undefined;
   private readonly codecByRelation = new Map<number, TableCodec>();
+  /** Changes copied to the transaction topic since its last commit marker. */
+  private unmarkedChanges = 0;
 
   constructor(
     private readonly database: string,
@@ -47,6 +49,8 @@ export class ChangeProcessor {
     private readonly acknowledger: LsnAcknowledger,
     private readonly windows: WatermarkWindows,
     private readonly listener: ProcessorListener,
+    /** The transaction-ordered topic, when capture writes one (PAYSYNC_TRANSACTION_TOPIC). */
+    private readonly transactionTopic?: string,
   ) {}
 
   async onMessage(lsn: string, message: Pgoutput.Message): Promise<void> {
@@ -68,6 +72,7 @@ export class ChangeProcessor {
       case 'commit': {
         const end = message.commitEndLsn ?? lsn;
         const commitTimeMs = Number(this.tx?.commitTimeMs ?? 0n);
+        await this.markCommit(this.tx?.lsn ?? lsnToBigInt(end));
         this.tx = undefined;
         this.sink.mark(() => this.acknowledger.safeUpTo(end));
         this.listener.committed(commitTimeMs);
@@ -121,7 +126,7 @@ export class ChangeProcessor {
     envelope.unchanged_toast = decodedAfter?.unchanged ?? [];
     const key = codec.encodeKey(keyRow(codec, keySource));
     const partition = partitionOf(text, codec.partitions);
-    await this.sink.push(codec.topic, { key, value: codec.encodeValue(envelope), partition });
+    await this.emit(codec.topic, { key, value: codec.encodeValue(envelope), partition });
     if (op === 'd') await this.sink.push(codec.topic, { key, value: null, partition }); // tombstone: compaction forgets the key
     this.listener.event(codec.table, op);
   }
@@ -133,6 +138,7 @@ export class ChangeProcessor {
     // Every partition gets it, so each partition's consumer sees it in order with that partition's keys.
     const messages: Message[] = Array.from({ length: codec.partitions }, (_, partition) => ({ key: null, value, partition }));
     for (const message of messages) await this.sink.push(codec.topic, message);
+    await this.copyToTransactionTopic({ key: null, value });
     this.listener.event(codec.table, 't');
   }
 
@@ -159,9 +165,30 @@ export class ChangeProcessor {
       const decoded = decodeTuple(codec, row.raw);
       const envelope = this.envelope(codec, 'r', null, decoded.row, { lsn, seq: seq++, txId: null, tsMs }, true);
       const key = codec.encodeKey(keyRow(codec, row.raw));
-      await this.sink.push(codec.topic, { key, value: codec.encodeValue(envelope), partition: partitionOf(row.keyText, codec.partitions) });
+      await this.emit(codec.topic, { key, value: codec.encodeValue(envelope), partition: partitionOf(row.keyText, codec.partitions) });
       this.listener.event(codec.table, 'r');
     }
+    // A snapshot chunk is applied atomically too, as if it were one transaction.
+    await this.markCommit(lsn);
+  }
+
+  /** A change to its table topic and, when capture writes one, to the transaction topic. */
+  private async emit(topic: string, message: Message): Promise<void> {
+    await this.sink.push(topic, message);
+    await this.copyToTransactionTopic(message);
+  }
+
+  private async copyToTransactionTopic(message: Pick<Message, 'key' | 'value'>): Promise<void> {
+    if (!this.transactionTopic) return;
+    await this.sink.push(this.transactionTopic, { key: message.key, value: message.value, partition: 0 });
+    this.unmarkedChanges += 1;
+  }
+
+  /** Closes a transaction in the transaction topic (transactions without captured changes leave no marker). */
+  private async markCommit(lsn: bigint): Promise<void> {
+    if (!this.transactionTopic || this.unmarkedChanges === 0) return;
+    this.unmarkedChanges = 0;
+    await this.sink.push(this.transactionTopic, { key: null, value: null, partition: 0, headers: { [COMMIT_MARKER_HEADER]: lsn.toString() } });
   }
 
   private envelope(
