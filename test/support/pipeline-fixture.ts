@@ -42,8 +42,8 @@ export class PipelineFixture {
     };
   }
 
-  startCapture(): Promise<PaysyncProcess> {
-    return this.capture.startCaptureStreaming(PAYMENTS_TABLES);
+  startCapture(extra: Record<string, string> = {}): Promise<PaysyncProcess> {
+    return this.capture.startCaptureStreaming(PAYMENTS_TABLES, extra);
   }
 
   startApply(extra: Record<string, string> = {}): PaysyncProcess {

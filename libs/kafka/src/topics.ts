@@ -75,3 +75,15 @@ export async function offsetsAtTime(kafka: Kafka, topic: string, timeMs: number)
     await admin.disconnect();
   }
 }
+
+/** The given topics that do not exist (yet). */
+export async function missingTopics(kafka: Kafka, topics: string[]): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    return topics.filter((t) => !existing.has(t));
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,12 +1,14 @@
 import type { ConfigOf } from '@paysync/config';
-import { deadLetterTopic, RegistrySerde, topicName } from '@paysync/contract';
-import { createIdempotentProducer, createKafka, ensureTopics, type Kafka, type Producer } from '@paysync/kafka';
+import { deadLetterTopic, RegistrySerde, topicName, transactionTopicName } from '@paysync/contract';
+import { createIdempotentProducer, createKafka, ensureTopics, missingTopics, type Kafka, type Producer } from '@paysync/kafka';
 import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
 import { SchemaRegistryClient } from '@paysync/registry';
 import { ApplyMetrics } from './apply-metrics';
 import { RecordDecoder } from './changes/record-decoder';
 import { ApplyLoop } from './consume/apply-loop';
 import { BatchApplier, type BatchOutcome } from './consume/batch-applier';
+import { ChangeWriter } from './consume/change-writer';
+import { TransactionalApplier } from './consume/transactional-applier';
 import { DeadLetterWriter } from './dead-letter/dead-letter-writer';
 import type { applySettings } from './settings';
 import { openTarget } from './targets/open-target';
@@ -42,15 +44,16 @@ export class ApplyService {
     private readonly logger: Logger,
     private readonly options: ApplyServiceOptions = {},
   ) {
-    if (config.mode === 'transactional') {
-      throw new Error('PAYSYNC_APPLY_MODE=transactional is not available yet: use parallel (see the README, "Apply modes")');
-    }
     this.target = openTarget(config.targetUrl, `paysync-apply-${config.groupId}`);
     this.kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger: logger.child({ component: 'kafka' }) });
-    this.topics = config.tables.map((t) => {
-      const [schema, table] = t.split('.');
-      return topicName(config.topicPrefix, schema, table);
-    });
+    // Transactional mode reads the one transaction-ordered topic capture writes with PAYSYNC_TRANSACTION_TOPIC=true.
+    this.topics =
+      config.mode === 'transactional'
+        ? [transactionTopicName(config.topicPrefix)]
+        : config.tables.map((t) => {
+            const [schema, table] = t.split('.');
+            return topicName(config.topicPrefix, schema, table);
+          });
   }
 
   get deadLetterTopic(): string {
@@ -69,18 +72,22 @@ export class ApplyService {
       });
     }
     await this.target.prepare();
-    await ensureTopics(this.kafka, [{ topic: this.deadLetterTopic, numPartitions: 1 }]);
+    await this.untilDone('topics to read', async () => {
+      const missing = await missingTopics(this.kafka, this.topics);
+      if (missing.length > 0) throw new Error(`waiting for topics ${missing.join(', ')} (capture creates them when it starts)`);
+    });
+    await this.untilDone('dead-letter topic', () => ensureTopics(this.kafka, [{ topic: this.deadLetterTopic, numPartitions: 1 }]));
     this.producer = createIdempotentProducer(this.kafka);
     await this.producer.connect();
     const stored = new Map((await this.target.storedOffsets(config.groupId)).map((o) => [`${o.topic}:${o.partition}`, o.nextOffset]));
     const names = new TableNames(this.target, TableNames.parseMapping(config.tableMapping ?? [], this.target.kind));
-    const applier = new BatchApplier(
-      config.groupId,
-      this.target,
-      new RecordDecoder(new RegistrySerde(new SchemaRegistryClient(config.schemaRegistryUrl))),
-      names,
-      new DeadLetterWriter(this.producer, this.deadLetterTopic),
-    );
+    const writer = new ChangeWriter(this.target, new RecordDecoder(new RegistrySerde(new SchemaRegistryClient(config.schemaRegistryUrl))), names);
+    const deadLetters = new DeadLetterWriter(this.producer, this.deadLetterTopic);
+    const tables = new Set(config.tables);
+    const applier =
+      config.mode === 'transactional'
+        ? new TransactionalApplier(config.groupId, this.target, writer, deadLetters, (change) => tables.has(`${change.table.schema}.${change.table.table}`))
+        : new BatchApplier(config.groupId, this.target, writer, deadLetters);
     this.loop = new ApplyLoop({
       kafka: this.kafka,
       groupId: config.groupId,
@@ -88,7 +95,7 @@ export class ApplyService {
       applier,
       logger,
       startOffset: this.options.startOffset ?? (async (topic, partition) => stored.get(`${topic}:${partition}`)),
-      partitionsConcurrently: config.partitionsConcurrently,
+      partitionsConcurrently: config.mode === 'transactional' ? 1 : config.partitionsConcurrently,
       maxBytesPerPartition: config.fetchMaxBytesPerPartition,
       stopBefore: this.options.stopBefore,
       onBatch: (topic, partition, outcome, high, seconds) => {
@@ -105,7 +112,21 @@ export class ApplyService {
     });
     await this.loop.start();
     this.running = true;
+    this.lastError = undefined;
     logger.info({ topics: this.topics, groupId: config.groupId, target: this.target.kind, http: this.http?.url }, 'apply running');
+  }
+
+  /** Start-up steps that wait on other systems (capture not started yet, a broker electing leaders) are retried. */
+  private async untilDone(what: string, step: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await step();
+      } catch (err) {
+        this.lastError = (err as Error).message;
+        if (attempt === 1 || attempt % 10 === 0) this.logger.warn({ err, attempt }, `start-up: ${what} not ready, retrying`);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * attempt)));
+      }
+    }
   }
 
   get applyLoop(): ApplyLoop | undefined {

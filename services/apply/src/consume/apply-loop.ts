@@ -2,13 +2,14 @@ import type { Consumer, EachBatchPayload, Kafka } from '@paysync/kafka';
 import { createConsumer, partitionOffsets } from '@paysync/kafka';
 import type { Logger } from '@paysync/observability';
 import type { Change } from '../changes/row-change';
-import type { BatchApplier, BatchOutcome } from './batch-applier';
+import type { BatchOutcome, PartitionApplier } from './batch-applier';
+import { RewindRequired } from './transactional-applier';
 
 export interface ApplyLoopOptions {
   kafka: Kafka;
   groupId: string;
   topics: string[];
-  applier: BatchApplier;
+  applier: PartitionApplier;
   logger: Logger;
   /** Where each assigned partition starts: the target's stored offset, else the earliest one. */
   startOffset: (topic: string, partition: number) => Promise<bigint | undefined>;
@@ -30,6 +31,8 @@ const MAX_BACKOFF_MS = 30_000;
 export class ApplyLoop {
   readonly consumer: Consumer;
   private stopping = false;
+  /** Rewinds in a row (transactional mode): their backoff grows like a retry's. */
+  private rewinds = 0;
   /** Partitions whose records reached replay's upper bound. */
   readonly finished = new Set<string>();
 
@@ -88,11 +91,20 @@ export class ApplyLoop {
       } catch (err) {
         // Nothing was committed: redoing the batch is safe. A revoked partition is redone by its new owner.
         if (this.stopping || !isRunning() || isStale()) return;
+        if (err instanceof RewindRequired) {
+          // What was rolled back began in earlier batches: read again from the target's offset.
+          this.rewinds += 1;
+          options.onRetry(err.cause, this.rewinds);
+          await sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(this.rewinds, 8)));
+          this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: err.offset.toString() });
+          return;
+        }
         options.onRetry(err, attempt);
         await sleep(Math.min(MAX_BACKOFF_MS, 200 * 2 ** Math.min(attempt, 8)));
         await heartbeat().catch(() => undefined);
       }
     }
+    this.rewinds = 0;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     options.onBatch(batch.topic, batch.partition, outcome, BigInt(batch.highWatermark), seconds);
     if (outcome.reachedBound) {

@@ -1,0 +1,139 @@
+import type { Change } from '../changes/row-change';
+import type { DeadLetter, DeadLetterWriter } from '../dead-letter/dead-letter-writer';
+import type { ResolvedTable, Target, TargetTransaction } from '../targets/target';
+import { newestCommitTime, type BatchOutcome, type PartitionApplier } from './batch-applier';
+import { mergeCounts, TargetRefusedRow, type ChangeWriter, type PartitionBatch, type WriteCounts } from './change-writer';
+
+/** Changes buffered before they are written into the open target transaction (bounds memory). */
+const FLUSH_CHANGES = 5000;
+
+/**
+ * Apply must continue from `offset` (the last target commit): after a failure, the open target
+ * transaction was rolled back and may have held records of earlier batches.
+ */
+export class RewindRequired extends Error {
+  constructor(readonly offset: bigint, override readonly cause: unknown) {
+    super(`re-reading from offset ${offset} after: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'RewindRequired';
+  }
+}
+
+interface OpenTransaction {
+  tx: TargetTransaction;
+  /** The offset the target holds: where this transaction's records start. */
+  stored: bigint;
+  pending: Change[];
+  letters: DeadLetter[];
+  counts: WriteCounts;
+  newestCommitTimeMs?: number;
+  /** The newest offset read into this transaction. */
+  lastOffset: bigint;
+  /** Holds changes or dead letters not committed yet. */
+  dirty: boolean;
+}
+
+/**
+ * Transaction-consistent mode, over the transaction-ordered topic (one partition): the target
+ * commits only at a source transaction's commit marker, so a reader never sees half a transfer.
+ * Several source transactions may share one target commit (the newest marker of a batch); a source
+ * transaction larger than a fetch stays open in the target across batches, written in chunks.
+ */
+export class TransactionalApplier implements PartitionApplier {
+  private open: OpenTransaction | undefined;
+
+  constructor(
+    private readonly groupId: string,
+    private readonly target: Target,
+    private readonly writer: ChangeWriter,
+    private readonly deadLetters: DeadLetterWriter,
+    private readonly tableFilter: (change: Change) => boolean,
+  ) {}
+
+  async apply(batch: PartitionBatch, stopBefore?: (change: Change) => boolean): Promise<BatchOutcome> {
+    let decoded = await this.writer.decode(batch);
+    // Replay's bound: the transaction holding the first change past it is not applied, nor anything after.
+    const bound = stopBefore ? decoded.findIndex((d) => d.change !== undefined && stopBefore(d.change)) : -1;
+    if (bound >= 0) decoded = decoded.slice(0, bound);
+    const tables = await this.writer.resolveTables(decoded, batch);
+    const lastMarker = [...decoded].reverse().find((d) => d.marker);
+    const outcome: BatchOutcome = { applied: [], stale: 0, nextOffset: this.open?.stored ?? 0n, redelivered: 0, deadLetters: 0, newestCommitTimeMs: undefined, reachedBound: bound >= 0 };
+    try {
+      for (const item of decoded) {
+        const open = await this.ensureOpen(batch);
+        if (item.offset <= open.lastOffset) {
+          outcome.redelivered += 1;
+          continue;
+        }
+        if (item.offset > open.lastOffset + 1n) throw new Error(`offset ${item.offset} follows ${open.lastOffset}: records are missing`);
+        open.lastOffset = item.offset;
+        if (item.change && this.tableFilter(item.change)) open.pending.push(item.change);
+        if (item.letter) open.letters.push(item.letter);
+        open.dirty ||= item.change !== undefined || item.letter !== undefined;
+        if (open.pending.length >= FLUSH_CHANGES) await this.flush(open, tables, batch);
+        if (item.marker) {
+          await this.flush(open, tables, batch);
+          if (item === lastMarker) await this.commit(open, batch, item.offset + 1n, outcome);
+        }
+      }
+      // Nothing of an unfinished transaction to keep (or replay stops here): release the connection.
+      if (this.open && (!this.open.dirty || outcome.reachedBound)) await this.rollbackOpen();
+      if (this.open) await this.flush(this.open, tables, batch);
+      return outcome;
+    } catch (err) {
+      const offset = this.open?.stored;
+      await this.rollbackOpen();
+      throw offset === undefined ? err : new RewindRequired(offset, err);
+    }
+  }
+
+  private async ensureOpen(batch: PartitionBatch): Promise<OpenTransaction> {
+    if (this.open) return this.open;
+    const tx = await this.target.begin();
+    let stored: bigint;
+    try {
+      stored = await tx.lockOffset(this.groupId, batch.topic, batch.partition);
+    } catch (err) {
+      await tx.rollback();
+      throw err;
+    }
+    this.open = { tx, stored, pending: [], letters: [], counts: { applied: [], stale: 0 }, lastOffset: stored - 1n, dirty: false };
+    return this.open;
+  }
+
+  private async flush(open: OpenTransaction, tables: Map<Change['table'], ResolvedTable>, batch: PartitionBatch): Promise<void> {
+    if (open.pending.length === 0) return;
+    const changes = open.pending;
+    open.pending = [];
+    await open.tx.savepoint();
+    let counts: WriteCounts;
+    try {
+      counts = await this.writer.write(open.tx, changes, tables, open.letters, batch, false);
+      await open.tx.releaseSavepoint();
+    } catch (err) {
+      if (!(err instanceof TargetRefusedRow)) throw err;
+      await open.tx.rollbackToSavepoint();
+      counts = await this.writer.write(open.tx, changes, tables, open.letters, batch, true);
+    }
+    mergeCounts(open.counts, counts);
+    const newest = newestCommitTime(changes);
+    if (newest !== undefined && (open.newestCommitTimeMs === undefined || newest > open.newestCommitTimeMs)) open.newestCommitTimeMs = newest;
+  }
+
+  private async commit(open: OpenTransaction, batch: PartitionBatch, nextOffset: bigint, outcome: BatchOutcome): Promise<void> {
+    await this.deadLetters.write(open.letters);
+    await open.tx.saveOffset(this.groupId, batch.topic, batch.partition, nextOffset);
+    await open.tx.commit();
+    this.open = undefined;
+    mergeCounts(outcome, open.counts);
+    outcome.deadLetters += open.letters.length;
+    outcome.nextOffset = nextOffset;
+    if (open.newestCommitTimeMs !== undefined) outcome.newestCommitTimeMs = Math.max(outcome.newestCommitTimeMs ?? 0, open.newestCommitTimeMs);
+  }
+
+  private async rollbackOpen(): Promise<void> {
+    const open = this.open;
+    this.open = undefined;
+    await open?.tx.rollback();
+  }
+}
+
