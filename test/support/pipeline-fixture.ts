@@ -69,11 +69,11 @@ export class PipelineFixture {
   }
 
   /** Waits until capture confirmed all source writes and the target equals the source. */
-  async waitEqual(capture: PaysyncProcess, apply: PaysyncProcess | undefined, timeoutMs = 180_000): Promise<void> {
+  async waitEqual(capture: PaysyncProcess, timeoutMs = 180_000): Promise<void> {
     await this.capture.waitCaughtUp(capture, timeoutMs);
     let last: string[] = [];
     await waitUntil(
-      () => `target to equal source; differences:\n${last.slice(0, 10).join('\n')}\napply output:\n${apply?.output().slice(-3000) ?? ''}`,
+      () => `target to equal source; differences:\n${last.slice(0, 10).join('\n')}\napply problems:\n${this.applyProblems().join('\n')}`,
       async () => {
         last = await this.differences();
         return last.length === 0;
@@ -81,6 +81,20 @@ export class PipelineFixture {
       timeoutMs,
       500,
     );
+  }
+
+  /** Every distinct warning and error the apply processes logged (dead letters, retries), for failure messages. */
+  applyProblems(): string[] {
+    const seen = new Set<string>();
+    for (const p of this.processes) {
+      for (const line of p.logs()) {
+        if (line.level !== 'warn' && line.level !== 'error' && line.level !== 'fatal') continue;
+        if (String(line.component ?? '').startsWith('kafkajs')) continue;
+        const err = line.err as { message?: string } | undefined;
+        seen.add(`${String(line.level)}: ${String(line.msg)}${err?.message ? `: ${err.message}` : ''}${line.deadLetters ? ` (${String(line.deadLetters)})` : ''}`);
+      }
+    }
+    return [...seen].slice(0, 30);
   }
 
   async cleanup(): Promise<void> {

@@ -1,4 +1,8 @@
-/** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
+/**
+ * Polls `check` until it returns true; fails with `what` after `timeoutMs`. A check that throws
+ * counts as "not yet" (a topic whose leader is still being elected, a table not created yet); the
+ * last error is part of the timeout message.
+ */
 export async function waitUntil(
   what: string | (() => string),
   check: () => Promise<boolean> | boolean,
@@ -6,10 +10,18 @@ export async function waitUntil(
   everyMs = 250,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
   for (;;) {
-    if (await check()) return;
+    try {
+      if (await check()) return;
+    } catch (err) {
+      lastError = err;
+    }
     // `what` may describe state (a process's output): evaluated only now, at the timeout.
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${typeof what === 'function' ? what() : what}`);
+    if (Date.now() > deadline) {
+      const cause = lastError === undefined ? '' : ` (last check failed: ${(lastError as Error).message})`;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for: ${typeof what === 'function' ? what() : what}${cause}`);
+    }
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -28,7 +28,7 @@ describe('replay and the version guard', () => {
     // An account that is opened and closed again: its insert is in the topic before its delete.
     await fixture.capture.db.pool.query(`INSERT INTO accounts (id, owner, balance) VALUES (999999, 'short-lived', 0)`);
     await fixture.capture.db.pool.query('DELETE FROM accounts WHERE id = 999999');
-    await fixture.waitEqual(capture, apply);
+    await fixture.waitEqual(capture);
     apply.kill('SIGTERM');
     expect(await apply.exited).toBe(0);
 
