@@ -100,7 +100,8 @@ export class CaptureService {
       (marks) => marks.forEach((mark) => mark()),
       {
         maxInFlightBytes: config.maxInFlightBytes,
-        maxBatchBytes: Math.min(4 * 1024 * 1024, Math.max(64 * 1024, Math.floor(config.maxInFlightBytes / 4))),
+        maxBatchBytes: Math.min(1024 * 1024, Math.max(64 * 1024, Math.floor(config.maxInFlightBytes / 4))),
+        maxBatchMessages: 2000,
         lingerMs: 5,
         onSendError: (err, attempt) => {
           this.metrics.produceErrors.inc();

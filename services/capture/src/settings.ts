@@ -37,8 +37,8 @@ export const captureSettings = {
     max: 1_000_000,
   }),
   maxInFlightBytes: integer('PAYSYNC_MAX_IN_FLIGHT_BYTES', {
-    description: 'Encoded bytes sent to Kafka but not yet acknowledged; above it capture stops reading the WAL.',
-    default: 64 * 1024 * 1024,
+    description: 'Memory held by changes sent to Kafka and not yet acknowledged (encoded bytes plus about 256 bytes a message); above it capture stops reading the WAL.',
+    default: 8 * 1024 * 1024,
     min: 1024 * 1024,
     max: 4 * 1024 * 1024 * 1024,
   }),

@@ -1,4 +1,4 @@
-import { KafkaSink } from './kafka-sink';
+import { HELD_MESSAGE_OVERHEAD_BYTES, KafkaSink } from './kafka-sink';
 
 function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } {
   let resolve!: () => void;
@@ -23,7 +23,7 @@ describe('KafkaSink', () => {
         return done.promise;
       },
       (marks) => acked.push(...marks),
-      { maxInFlightBytes: 1e6, maxBatchBytes: 1e6, lingerMs: 5 },
+      { maxInFlightBytes: 1e6, maxBatchBytes: 1e6, maxBatchMessages: 1e6, lingerMs: 5 },
     );
     await sink.push('t', msg(1));
     sink.mark('tx1');
@@ -52,7 +52,7 @@ describe('KafkaSink', () => {
         if (calls < 3) throw new Error('broker down');
       },
       (marks) => acked.push(...marks),
-      { maxInFlightBytes: 1e6, maxBatchBytes: 1e6, lingerMs: 1, retryBackoffMs: () => 1, onSendError: (_e, attempt) => errors.push(attempt) },
+      { maxInFlightBytes: 1e6, maxBatchBytes: 1e6, maxBatchMessages: 1e6, lingerMs: 1, retryBackoffMs: () => 1, onSendError: (_e, attempt) => errors.push(attempt) },
     );
     await sink.push('t', msg(1));
     sink.mark(7);
@@ -64,7 +64,9 @@ describe('KafkaSink', () => {
 
   it('makes push wait while unacknowledged bytes are over the bound (backpressure)', async () => {
     const gate = deferred();
-    const sink = new KafkaSink<number>(() => gate.promise, () => undefined, { maxInFlightBytes: 400, maxBatchBytes: 1e6, lingerMs: 1000 });
+    // Two messages fit under the bound, a third goes over it.
+    const bound = 2 * (101 + HELD_MESSAGE_OVERHEAD_BYTES) + 50;
+    const sink = new KafkaSink<number>(() => gate.promise, () => undefined, { maxInFlightBytes: bound, maxBatchBytes: 1e6, maxBatchMessages: 1e6, lingerMs: 1000 });
     await sink.push('t', msg(1, 100));
     await sink.push('t', msg(2, 100));
     let released = false;
@@ -73,7 +75,7 @@ describe('KafkaSink', () => {
     });
     await new Promise((r) => setTimeout(r, 20));
     expect(released).toBe(false);
-    expect(sink.unacknowledgedBytes).toBeGreaterThan(400);
+    expect(sink.unacknowledgedBytes).toBeGreaterThan(bound);
     gate.resolve();
     await third;
     expect(released).toBe(true);
@@ -84,18 +86,30 @@ describe('KafkaSink', () => {
   it('sends a batch holding only marks without calling Kafka', async () => {
     const send = jest.fn(async () => undefined);
     const acked: string[] = [];
-    const sink = new KafkaSink<string>(send, (m) => acked.push(...m), { maxInFlightBytes: 1e6, maxBatchBytes: 1e6, lingerMs: 1 });
+    const sink = new KafkaSink<string>(send, (m) => acked.push(...m), { maxInFlightBytes: 1e6, maxBatchBytes: 1e6, maxBatchMessages: 1e6, lingerMs: 1 });
     sink.mark('heartbeat');
     await sink.flush();
     expect(send).not.toHaveBeenCalled();
     expect(acked).toEqual(['heartbeat']);
+  });
+
+  it('closes a batch at the message limit', async () => {
+    const sizes: number[] = [];
+    const sink = new KafkaSink<string>(
+      async (batch) => sizes.push(batch.reduce((n, t) => n + t.messages.length, 0)),
+      () => undefined,
+      { maxInFlightBytes: 1e6, maxBatchBytes: 1e6, maxBatchMessages: 3, lingerMs: 1000 },
+    );
+    for (let n = 0; n < 7; n++) await sink.push('t', msg(n));
+    await sink.flush();
+    expect(sizes).toEqual([3, 3, 1]);
   });
 });
 
 describe('KafkaSink.flush', () => {
   it('waits only for what was pushed before it, not for later pushes', async () => {
     const gates: (() => void)[] = [];
-    const sink = new KafkaSink<string>(() => new Promise<void>((resolve) => gates.push(resolve)), () => undefined, { maxInFlightBytes: 1e6, maxBatchBytes: 1e6, lingerMs: 1 });
+    const sink = new KafkaSink<string>(() => new Promise<void>((resolve) => gates.push(resolve)), () => undefined, { maxInFlightBytes: 1e6, maxBatchBytes: 1e6, maxBatchMessages: 1e6, lingerMs: 1 });
     await sink.push('t', msg(1));
     const flushed = sink.flush();
     await sink.push('t', msg(2)); // pushed after the flush call: a later batch

@@ -3,11 +3,22 @@ import type { Message, TopicMessages } from '@paysync/kafka';
 /** Sends one batch and resolves once Kafka acknowledged all of it (acks=all). */
 export type SendBatch = (batch: TopicMessages[]) => Promise<unknown>;
 
+/**
+ * What a message costs in memory beyond its key and value while it waits for Kafka: the message
+ * object and two Buffer views on the V8 heap, measured at about 250 bytes.
+ */
+export const HELD_MESSAGE_OVERHEAD_BYTES = 256;
+
 export interface KafkaSinkOptions {
-  /** Bytes pushed but not yet acknowledged; `push` waits above this (backpressure). */
+  /** Bytes pushed but not yet acknowledged, overhead included; `push` waits above this (backpressure). */
   maxInFlightBytes: number;
   /** A batch is closed and sent at this many bytes ... */
   maxBatchBytes: number;
+  /**
+   * ... or this many messages (kafkajs groups a batch per partition by copying an array for every
+   * message, so a send's cost and garbage grow with the square of its message count) ...
+   */
+  maxBatchMessages: number;
   /** ... or after this long since its first message. */
   lingerMs: number;
   /** Wait between retries of a failed batch (it is retried in place, never skipped). */
@@ -51,14 +62,14 @@ export class KafkaSink<M> {
 
   /** Adds a message; resolves at once unless the unacknowledged bytes are over the bound. */
   async push(topic: string, message: Message): Promise<void> {
-    const bytes = (message.value?.length ?? 0) + (message.key?.length ?? 0) + 64;
+    const bytes = (message.value?.length ?? 0) + (message.key?.length ?? 0) + HELD_MESSAGE_OVERHEAD_BYTES;
     const messages = this.open.topics.get(topic);
     if (messages) messages.push(message);
     else this.open.topics.set(topic, [message]);
     this.open.bytes += bytes;
     this.open.count += 1;
     this.inFlightBytes += bytes;
-    if (this.open.bytes >= this.options.maxBatchBytes) this.closeBatch();
+    if (this.open.bytes >= this.options.maxBatchBytes || this.open.count >= this.options.maxBatchMessages) this.closeBatch();
     else this.armLinger();
     while (this.inFlightBytes > this.options.maxInFlightBytes && !this.stopped) {
       this.closeBatch();

@@ -35,8 +35,15 @@ export function keyText(codec: Pick<TableCodec, 'keyColumns'>, raw: Record<strin
   return JSON.stringify(codec.keyColumns.map((c) => raw[c]));
 }
 
+/** Key shapes by codec, built once: keyRow runs for every change. */
+const keyShapes = new WeakMap<TableCodec, TableShape>();
+
 export function keyRow(codec: TableCodec, raw: Record<string, unknown>): Row {
-  const keyShape: TableShape = { ...codec.shape, columns: codec.shape.columns.filter((c) => codec.keyColumns.includes(c.name)) };
+  let keyShape = keyShapes.get(codec);
+  if (!keyShape) {
+    keyShape = { ...codec.shape, columns: codec.shape.columns.filter((c) => codec.keyColumns.includes(c.name)) };
+    keyShapes.set(codec, keyShape);
+  }
   return rowFromPgText(keyShape, Object.fromEntries(codec.keyColumns.map((c) => [c, raw[c] as string])));
 }
 
