@@ -1,4 +1,5 @@
 import type { Pool } from '@paysync/postgres';
+import type { ComparedTable } from './compare-rows';
 
 export const PAYMENTS_TABLES = ['public.accounts', 'public.transfers', 'public.ledger'];
 export const ACCOUNTS = 100;
@@ -12,6 +13,13 @@ export const PAYMENTS_DDL = [
      amount numeric(20,4) NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
   `CREATE TABLE ledger (id bigserial PRIMARY KEY, account_id bigint NOT NULL, transfer_id bigint, amount numeric(20,4) NOT NULL, created_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
   `INSERT INTO accounts (id, owner, balance) SELECT g, 'owner ' || g, ${OPENING_BALANCE} FROM generate_series(1, ${ACCOUNTS}) g`,
+];
+
+/** The payments tables as compared between source and target (demo, tests and benchmarks). */
+export const PAYMENTS_COMPARED: ComparedTable[] = [
+  { name: 'public.accounts', key: 'id', columns: { id: 'int', owner: 'text', balance: 'numeric', updated_at: 'timestamptz' } },
+  { name: 'public.transfers', key: 'id', columns: { id: 'int', from_account: 'int', to_account: 'int', amount: 'numeric', status: 'text', created_at: 'timestamptz' } },
+  { name: 'public.ledger', key: 'id', columns: { id: 'int', account_id: 'int', transfer_id: 'int', amount: 'numeric', created_at: 'timestamptz' } },
 ];
 
 function amount(): string {
