@@ -21,8 +21,8 @@ export interface PaysyncProcess {
  * Runs `paysync <command>` as a real child process (the built CLI, as users run it), so a test can
  * SIGKILL it at any instant. Needs `npm run build` (done by `npm test` before jest).
  */
-export function startPaysync(command: string, env: Record<string, string>): PaysyncProcess {
-  const child = spawn(process.execPath, [CLI, command], {
+export function startPaysync(command: string, env: Record<string, string>, args: string[] = []): PaysyncProcess {
+  const child = spawn(process.execPath, [CLI, command, ...args], {
     env: { PATH: process.env.PATH ?? '', PAYSYNC_HTTP_PORT: '0', PAYSYNC_HTTP_HOST: '127.0.0.1', PAYSYNC_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

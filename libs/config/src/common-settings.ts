@@ -1,4 +1,4 @@
-import { integer, list, oneOf, text, url } from './setting';
+import { integer, list, oneOf, optional, text, url } from './setting';
 
 /** Settings every service shares. Services pick the ones they need by spreading these objects. */
 export const httpSettings = {
@@ -54,4 +54,25 @@ export const sourceSettings = {
       if (!/^[^.\s]+\.[^.\s]+$/.test(v)) throw new Error('must be schema.table');
     },
   }),
+};
+
+const TABLE = /^[^.\s=]+\.[^.\s=]+$/;
+
+export const targetSettings = {
+  targetUrl: url('PAYSYNC_TARGET_URL', {
+    description: 'Target database (PostgreSQL or MariaDB/MySQL): apply writes it, the reconciler compares it with the source.',
+    example: 'postgres://paysync:secret@replica:5432/payments or mysql://paysync:secret@reporting:3306/payments',
+    protocols: ['postgres:', 'postgresql:', 'mysql:', 'mariadb:'],
+    secret: true,
+  }),
+  tableMapping: optional(
+    list('PAYSYNC_TABLE_MAPPING', {
+      description: 'Target names that differ from the default (PostgreSQL: the source schema.table; MariaDB/MySQL: the bare table name), comma-separated source=target.',
+      example: 'public.accounts=replica.accounts,public.ledger=ledger_2024',
+      item: (v) => {
+        const [from, to, extra] = v.split('=');
+        if (extra !== undefined || !from || !to || !TABLE.test(from) || !/^[^.\s=]+(\.[^.\s=]+)?$/.test(to)) throw new Error('must be schema.table=target_table or schema.table=target_schema.target_table');
+      },
+    }),
+  ),
 };

@@ -10,3 +10,4 @@ export * from './bounded-cache';
 export * from './wire-format';
 export * from './registry-serde';
 export * from './shape-from-schemas';
+export * from './target-names';

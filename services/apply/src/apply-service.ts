@@ -1,5 +1,5 @@
 import type { ConfigOf } from '@paysync/config';
-import { deadLetterTopic, RegistrySerde, topicName, transactionTopicName } from '@paysync/contract';
+import { deadLetterTopic, parseTableMapping, RegistrySerde, topicName, transactionTopicName } from '@paysync/contract';
 import { createIdempotentProducer, createKafka, ensureTopics, missingTopics, type Kafka, type Producer } from '@paysync/kafka';
 import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
 import { SchemaRegistryClient } from '@paysync/registry';
@@ -80,7 +80,7 @@ export class ApplyService {
     this.producer = createIdempotentProducer(this.kafka);
     await this.producer.connect();
     const stored = new Map((await this.target.storedOffsets(config.groupId)).map((o) => [`${o.topic}:${o.partition}`, o.nextOffset]));
-    const names = new TableNames(this.target, TableNames.parseMapping(config.tableMapping ?? [], this.target.kind));
+    const names = new TableNames(this.target, parseTableMapping(config.tableMapping ?? [], this.target.kind));
     const writer = new ChangeWriter(this.target, new RecordDecoder(new RegistrySerde(new SchemaRegistryClient(config.schemaRegistryUrl))), names);
     const deadLetters = new DeadLetterWriter(this.producer, this.deadLetterTopic);
     const tables = new Set(config.tables);

@@ -1,12 +1,35 @@
-import { httpSettings, sourceSettings, url } from '@paysync/config';
+import { httpSettings, integer, list, optional, sourceSettings, targetSettings, text, url } from '@paysync/config';
 
 export const reconcilerSettings = {
   ...sourceSettings,
+  ...targetSettings,
   ...httpSettings,
-  targetUrl: url('PAYSYNC_TARGET_URL', {
-    description: 'Target database compared with the source: PostgreSQL or MariaDB/MySQL.',
-    example: 'postgres://paysync:secret@replica:5432/payments',
-    protocols: ['postgres:', 'postgresql:', 'mysql:', 'mariadb:'],
-    secret: true,
+  intervalMs: integer('PAYSYNC_RECONCILE_INTERVAL_MS', {
+    description: 'Pause between two scheduled runs over all tables (paysync reconcile --once runs once and exits).',
+    default: 300_000,
+    min: 1000,
+    max: 7 * 24 * 3_600_000,
   }),
+  leafRows: integer('PAYSYNC_RECONCILE_LEAF_ROWS', {
+    description: 'A differing key range with at most this many rows per side is compared row by row.',
+    default: 1000,
+    min: 1,
+    max: 1_000_000,
+  }),
+  splitFactor: integer('PAYSYNC_RECONCILE_SPLIT_FACTOR', { description: 'Sub-ranges a differing range is split into.', default: 16, min: 2, max: 1024 }),
+  maxRowsPerSecond: integer('PAYSYNC_RECONCILE_MAX_ROWS_PER_SECOND', {
+    description: 'Throttle: rows hashed per second over both sides (0: as fast as the databases answer).',
+    default: 0,
+    min: 0,
+    max: 1_000_000_000,
+  }),
+  recheckDelaysMs: list('PAYSYNC_RECONCILE_RECHECK_DELAYS_MS', {
+    description: 'Waits before each re-check of a differing key; drift is reported only if it is seen in every re-check on a quiet row.',
+    default: ['1000', '2000', '4000'],
+    item: (v) => {
+      if (!/^\d{1,7}$/.test(v)) throw new Error('must be a number of milliseconds');
+    },
+  }),
+  slot: optional(text('PAYSYNC_SLOT', { description: 'Capture\'s replication slot: each re-check first waits until it confirmed the source\'s current LSN (the fence).', example: 'paysync' })),
+  webhookUrl: optional(url('PAYSYNC_RECONCILE_WEBHOOK_URL', { description: 'Receives a POST with the JSON report of a run that found drift.', example: 'https://alerts.example/paysync', protocols: ['http:', 'https:'], secret: true })),
 };

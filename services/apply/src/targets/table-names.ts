@@ -1,5 +1,6 @@
 import type { SourceTable } from '../changes/row-change';
-import type { ResolvedTable, Target, TargetName } from './target';
+import { targetNameOf, type TargetName } from '@paysync/contract';
+import type { ResolvedTable, Target } from './target';
 
 /**
  * Where each source table lands: the target's default (PostgreSQL keeps schema.table, MariaDB/MySQL
@@ -14,19 +15,8 @@ export class TableNames {
     private readonly mapping: Map<string, TargetName>,
   ) {}
 
-  /** "public.accounts=replica.accounts,public.ledger=ledger_copy" as a map. */
-  static parseMapping(entries: readonly string[], kind: Target['kind']): Map<string, TargetName> {
-    const mapping = new Map<string, TargetName>();
-    for (const entry of entries) {
-      const [from, to] = entry.split('=');
-      const parts = to.split('.');
-      mapping.set(from, kind === 'postgres' && parts.length === 2 ? { schema: parts[0], table: parts[1] } : kind === 'postgres' ? { schema: 'public', table: to } : { table: to });
-    }
-    return mapping;
-  }
-
   nameOf(source: SourceTable): TargetName {
-    return this.mapping.get(`${source.schema}.${source.table}`) ?? this.target.defaultName(source);
+    return targetNameOf(source.schema, source.table, this.target.kind, this.mapping);
   }
 
   async resolve(source: SourceTable): Promise<ResolvedTable> {

@@ -1,11 +1,8 @@
 import type { RowChange, SourceTable, Version } from '../changes/row-change';
 
-/** Where a source table lands in the target. */
-export interface TargetName {
-  /** PostgreSQL: the schema; MariaDB/MySQL: undefined (the URL's database). */
-  schema?: string;
-  table: string;
-}
+import type { TargetName } from '@paysync/contract';
+
+export type { TargetName };
 
 /** A target table ready for writes of one source shape (created, missing columns added). */
 export interface ResolvedTable {
@@ -58,8 +55,6 @@ export interface Target {
   readonly kind: 'postgres' | 'mysql';
   /** Creates paysync's own tables (offsets, row versions) when missing. */
   prepare(): Promise<void>;
-  /** The default target name of a source table (a mapping setting may override it). */
-  defaultName(source: SourceTable): TargetName;
   /** Creates the table if missing and adds missing columns (nullable); outside any transaction. */
   resolve(source: SourceTable, name: TargetName): Promise<ResolvedTable>;
   begin(): Promise<TargetTransaction>;

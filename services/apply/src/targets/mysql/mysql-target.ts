@@ -41,9 +41,6 @@ export class MysqlTarget implements Target {
     for (const ddl of BOOKKEEPING_DDL) await this.pool.query(ddl);
   }
 
-  defaultName(source: SourceTable): TargetName {
-    return { table: source.table };
-  }
 
   async resolve(source: SourceTable, name: TargetName): Promise<ResolvedTable> {
     let columns = await this.readColumns(name.table);

@@ -22,9 +22,6 @@ export class PostgresTarget implements Target {
     });
   }
 
-  defaultName(source: SourceTable): TargetName {
-    return { schema: source.schema, table: source.table };
-  }
 
   async resolve(source: SourceTable, name: TargetName): Promise<ResolvedTable> {
     const label = `${name.schema}.${name.table}`;

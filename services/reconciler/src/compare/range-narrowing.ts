@@ -1,0 +1,67 @@
+import { keyId, type ComparedTable, type Key, type KeyRange, type ReconcileSide } from '../sides/side';
+
+export type DriftKind = 'missing' | 'extra' | 'different';
+
+export interface Candidate {
+  key: Key;
+  kind: DriftKind;
+}
+
+export interface NarrowingOptions {
+  /** Ranges with at most this many rows on both sides are compared row by row. */
+  leafRows: number;
+  /** How many sub-ranges an unequal range is split into. */
+  splitFactor: number;
+  /** Called with the rows each digest read (both sides), for throttling and metrics. */
+  scanned: (rows: number) => Promise<void>;
+}
+
+/**
+ * data-diff's method: equal (count, hash sums) means an equal range; an unequal one is split at
+ * keys of the side holding more rows, until small enough to list (key, row hash) from both sides.
+ */
+export async function narrowDifferences(source: ReconcileSide, target: ReconcileSide, table: ComparedTable, options: NarrowingOptions): Promise<{ rows: number; candidates: Candidate[] }> {
+  const candidates: Candidate[] = [];
+  let rows = 0;
+  const visit = async (range: KeyRange): Promise<void> => {
+    const [s, t] = await Promise.all([source.digest(table, range), target.digest(table, range)]);
+    await options.scanned(s.count + t.count);
+    if (range.lo === undefined && range.hi === undefined) rows = s.count;
+    if (s.count === t.count && s.sum1 === t.sum1 && s.sum2 === t.sum2) return;
+    if (Math.max(s.count, t.count) <= options.leafRows) {
+      candidates.push(...(await compareRows(source, target, table, range)));
+      return;
+    }
+    const splitter = s.count >= t.count ? source : target;
+    const cuts = await splitter.boundaries(table, range, options.splitFactor);
+    if (cuts.length === 0) {
+      candidates.push(...(await compareRows(source, target, table, range)));
+      return;
+    }
+    const edges: (Key | undefined)[] = [range.lo, ...cuts, range.hi];
+    for (let i = 0; i + 1 < edges.length; i++) await visit({ lo: edges[i], hi: edges[i + 1] });
+  };
+  await visit({});
+  return { rows, candidates };
+}
+
+async function compareRows(source: ReconcileSide, target: ReconcileSide, table: ComparedTable, range: KeyRange): Promise<Candidate[]> {
+  const [s, t] = await Promise.all([source.rowHashes(table, range), target.rowHashes(table, range)]);
+  return classify(s, t);
+}
+
+/** Keys in the source only are missing, in the target only extra, in both with other hashes different. */
+export function classify(source: Map<string, string>, target: Map<string, string>, only?: Iterable<string>): Candidate[] {
+  const ids = only ? [...only] : [...new Set([...source.keys(), ...target.keys()])];
+  const out: Candidate[] = [];
+  for (const id of ids) {
+    const s = source.get(id);
+    const t = target.get(id);
+    if (s === t) continue;
+    const kind: DriftKind = t === undefined ? 'missing' : s === undefined ? 'extra' : 'different';
+    out.push({ key: JSON.parse(id) as Key, kind });
+  }
+  return out;
+}
+
+export { keyId };

@@ -1,0 +1,125 @@
+import { readTableShape, targetNameOf, type TargetKind, type TargetName } from '@paysync/contract';
+import { createPool, lsnToBigInt, type Pool } from '@paysync/postgres';
+import { confirmPersistent } from './compare/persistence-check';
+import { narrowDifferences, type Candidate } from './compare/range-narrowing';
+import type { ComparedTable, ReconcileSide } from './sides/side';
+
+/** One table's findings, keys as objects of their primary-key columns. */
+export interface TableReport {
+  table: string;
+  rows: number;
+  missing: Record<string, string | number>[];
+  extra: Record<string, string | number>[];
+  different: Record<string, string | number>[];
+  /** Differences on rows that kept changing during the re-checks: looked at again next run. */
+  unsettled: number;
+  seconds: number;
+  /** Rows hashed per second, both sides together. */
+  rowsPerSecond: number;
+}
+
+export interface RunReport {
+  startedAt: string;
+  finishedAt: string;
+  tables: TableReport[];
+}
+
+export interface RunOptions {
+  leafRows: number;
+  splitFactor: number;
+  maxRowsPerSecond: number;
+  recheckDelaysMs: number[];
+  slot?: string;
+}
+
+/** Source and target, the tables to compare and how: one run over them gives one report. */
+export class ReconcileRun {
+  constructor(
+    private readonly sourcePool: Pool,
+    private readonly source: ReconcileSide,
+    private readonly target: ReconcileSide,
+    private readonly options: RunOptions,
+  ) {}
+
+  async run(tables: string[], onTable?: (report: TableReport) => void): Promise<RunReport> {
+    const startedAt = new Date().toISOString();
+    const reports: TableReport[] = [];
+    for (const label of tables) {
+      const report = await this.compareTable(label);
+      reports.push(report);
+      onTable?.(report);
+    }
+    return { startedAt, finishedAt: new Date().toISOString(), tables: reports };
+  }
+
+  private async compareTable(label: string): Promise<TableReport> {
+    const [schema, name] = label.split('.');
+    const shape = await readTableShape(this.sourcePool, schema, name);
+    const keyColumns = shape.primaryKey.map((k) => shape.columns.find((c) => c.name === k)!);
+    const table: ComparedTable = { label, columns: shape.columns, keyColumns };
+    const started = Date.now();
+    let scanned = 0;
+    const { rows, candidates } = await narrowDifferences(this.source, this.target, table, {
+      leafRows: this.options.leafRows,
+      splitFactor: this.options.splitFactor,
+      scanned: async (n) => {
+        scanned += n;
+        await this.throttle(scanned, started);
+      },
+    });
+    const { drift, unsettled } = await confirmPersistent(this.source, this.target, table, candidates, {
+      delaysMs: this.options.recheckDelaysMs,
+      fence: () => this.fence(),
+    });
+    const seconds = (Date.now() - started) / 1000;
+    const keysOf = (kind: Candidate['kind']) => drift.filter((d) => d.kind === kind).map((d) => keyObject(table, d.key));
+    return {
+      table: label,
+      rows,
+      missing: keysOf('missing'),
+      extra: keysOf('extra'),
+      different: keysOf('different'),
+      unsettled,
+      seconds,
+      rowsPerSecond: Math.round(scanned / Math.max(seconds, 0.001)),
+    };
+  }
+
+  private async throttle(scanned: number, started: number): Promise<void> {
+    if (this.options.maxRowsPerSecond <= 0) return;
+    const due = (scanned / this.options.maxRowsPerSecond) * 1000 - (Date.now() - started);
+    if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+  }
+
+  /** Everything the source committed until now is in Kafka once the slot confirmed past it. */
+  private async fence(): Promise<void> {
+    if (!this.options.slot) return;
+    const { rows } = await this.sourcePool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+    const fence = lsnToBigInt(rows[0].lsn);
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const { rows: slot } = await this.sourcePool.query<{ lsn: string | null }>('SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1', [this.options.slot]);
+      if (slot[0]?.lsn && lsnToBigInt(slot[0].lsn) >= fence) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+const INTEGER = new Set(['int2', 'int4', 'int8']);
+
+function keyObject(table: ComparedTable, key: string[]): Record<string, string | number> {
+  return Object.fromEntries(
+    table.keyColumns.map((c, i) => [c.name, INTEGER.has(c.typeName) && Number.isSafeInteger(Number(key[i])) ? Number(key[i]) : key[i]]),
+  );
+}
+
+export function targetNames(kind: TargetKind, mapping: Map<string, TargetName>): (table: ComparedTable) => TargetName {
+  return (table) => {
+    const [schema, name] = table.label.split('.');
+    return targetNameOf(schema, name, kind, mapping);
+  };
+}
+
+export function openSourcePool(url: string): Pool {
+  return createPool(url, { applicationName: 'paysync-reconciler', max: 2 });
+}

@@ -1,0 +1,117 @@
+import type { ConfigOf } from '@paysync/config';
+import { parseTableMapping, targetKindOf } from '@paysync/contract';
+import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
+import type { Pool } from '@paysync/postgres';
+import { ReconcileMetrics } from './reconcile-metrics';
+import { openSourcePool, ReconcileRun, targetNames, type RunReport } from './reconcile-run';
+import type { reconcilerSettings } from './settings';
+import { openSide } from './sides/open-side';
+import type { ReconcileSide } from './sides/side';
+
+export type ReconcileConfig = ConfigOf<typeof reconcilerSettings>;
+
+const KEPT_REPORTS = 20;
+
+export function hasDrift(report: RunReport): boolean {
+  return report.tables.some((t) => t.missing.length + t.extra.length + t.different.length > 0);
+}
+
+/**
+ * The reconciler: runs over the configured tables on a schedule and on demand (POST /reconcile),
+ * keeps recent reports (GET /report), exports metrics and calls the webhook when drift is found.
+ */
+export class ReconcileService {
+  readonly metricsRegistry = createMetricsRegistry('reconciler');
+  readonly metrics = new ReconcileMetrics(this.metricsRegistry);
+  private readonly sourcePool: Pool;
+  private readonly source: ReconcileSide;
+  private readonly target: ReconcileSide;
+  private readonly runner: ReconcileRun;
+  private readonly reports: RunReport[] = [];
+  private http: HealthServer | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<RunReport> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly config: ReconcileConfig,
+    private readonly logger: Logger,
+  ) {
+    const kind = targetKindOf(config.targetUrl);
+    const names = targetNames(kind, parseTableMapping(config.tableMapping ?? [], kind));
+    this.sourcePool = openSourcePool(config.sourceUrl);
+    this.source = openSide(config.sourceUrl, 'source', names);
+    this.target = openSide(config.targetUrl, 'target', names);
+    this.runner = new ReconcileRun(this.sourcePool, this.source, this.target, {
+      leafRows: config.leafRows,
+      splitFactor: config.splitFactor,
+      maxRowsPerSecond: config.maxRowsPerSecond,
+      recheckDelaysMs: config.recheckDelaysMs.map(Number),
+      slot: config.slot,
+    });
+  }
+
+  /** One run; concurrent requests share the run in progress. */
+  runOnce(tables: string[] = this.config.tables): Promise<RunReport> {
+    this.running ??= this.runner
+      .run(tables, (report) => this.metrics.tableDone(report))
+      .then(async (report) => {
+        this.reports.unshift(report);
+        this.reports.length = Math.min(this.reports.length, KEPT_REPORTS);
+        if (hasDrift(report)) await this.notify(report);
+        return report;
+      })
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  async serve(): Promise<void> {
+    const { config, logger } = this;
+    this.http = await startHealthServer({
+      host: config.httpHost,
+      port: config.httpPort,
+      registry: this.metricsRegistry,
+      logger,
+      readiness: () => ({ ready: !this.stopped, detail: { lastRun: this.reports[0]?.finishedAt ?? null } }),
+    });
+    this.http.app.get('/report', async () => ({ reports: this.reports }));
+    this.http.app.post<{ Querystring: { table?: string } }>('/reconcile', async (request, reply) => {
+      const table = request.query.table;
+      if (table !== undefined && !config.tables.includes(table)) return reply.code(400).send({ error: `table ${table} is not in PAYSYNC_TABLES` });
+      return this.runOnce(table ? [table] : config.tables);
+    });
+    logger.info({ tables: config.tables, http: this.http.url, intervalMs: config.intervalMs }, 'reconciler running');
+    this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.runOnce()
+        .then((report) => this.logger.info({ drift: hasDrift(report), tables: report.tables.map((t) => ({ table: t.table, rows: t.rows, missing: t.missing.length, extra: t.extra.length, different: t.different.length, rowsPerSecond: t.rowsPerSecond })) }, 'reconcile run done'))
+        .catch((err: unknown) => {
+          for (const table of this.config.tables) this.metrics.failures.inc({ table });
+          this.logger.error({ err }, 'reconcile run failed; trying again at the next interval');
+        })
+        .finally(() => this.schedule(this.config.intervalMs));
+    }, delayMs);
+  }
+
+  private async notify(report: RunReport): Promise<void> {
+    if (!this.config.webhookUrl) return;
+    try {
+      const response = await fetch(this.config.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report) });
+      if (!response.ok) this.logger.warn({ status: response.status }, 'drift webhook answered with an error');
+    } catch (err) {
+      this.logger.warn({ err }, 'drift webhook could not be called');
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+    await this.http?.close();
+    await Promise.all([this.source.close(), this.target.close(), this.sourcePool.end()]);
+  }
+}

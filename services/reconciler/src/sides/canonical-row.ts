@@ -1,0 +1,77 @@
+import type { ColumnShape } from '@paysync/contract';
+
+/**
+ * The canonical text of a row, built in SQL so PostgreSQL and MariaDB/MySQL produce the same bytes
+ * for the same values: numerics with their fixed scale, timestamps in UTC with microseconds,
+ * booleans as 0/1, bytea as lower-case hex, each value length-prefixed ("5:12.50") so no two rows
+ * concatenate alike, NULL as "-". A row's hash is the md5 of that text. This is where a row is hashed.
+ */
+export type Dialect = 'postgres' | 'mysql';
+
+function quote(dialect: Dialect, name: string): string {
+  return dialect === 'postgres' ? `"${name.replace(/"/g, '""')}"` : `\`${name.replace(/`/g, '``')}\``;
+}
+
+/** One column's value as canonical text (NULL stays NULL). */
+export function canonicalValue(dialect: Dialect, column: ColumnShape): string {
+  const c = quote(dialect, column.name);
+  const pg = dialect === 'postgres';
+  if (column.category === 'array') return pg ? `array_to_json(${c})::text` : `CAST(${c} AS CHAR)`;
+  switch (column.typeName) {
+    case 'timestamptz':
+      return pg ? `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')` : `DATE_FORMAT(${c}, '%Y-%m-%dT%H:%i:%s.%f')`;
+    case 'timestamp':
+      return pg ? `to_char(${c}, 'YYYY-MM-DD"T"HH24:MI:SS.US')` : `DATE_FORMAT(${c}, '%Y-%m-%dT%H:%i:%s.%f')`;
+    case 'date':
+      return pg ? `to_char(${c}, 'YYYY-MM-DD')` : `DATE_FORMAT(${c}, '%Y-%m-%d')`;
+    case 'time':
+      return pg ? `to_char(TIMESTAMP '2000-01-01' + ${c}, 'HH24:MI:SS.US')` : `TIME_FORMAT(${c}, '%H:%i:%s.%f')`;
+    case 'bool':
+      return pg ? `CASE WHEN ${c} THEN '1' ELSE '0' END` : `CAST(${c} + 0 AS CHAR)`;
+    case 'bytea':
+      return pg ? `encode(${c}, 'hex')` : `LOWER(HEX(${c}))`;
+    case 'money':
+      return pg ? `(${c}::numeric)::text` : `CAST(${c} AS CHAR)`;
+    default:
+      return pg ? `${c}::text` : `CAST(${c} AS CHAR)`;
+  }
+}
+
+/** The md5 (hex) of the row's canonical text. */
+export function rowHashExpression(dialect: Dialect, columns: ColumnShape[]): string {
+  const parts = columns.map((column) => {
+    const v = canonicalValue(dialect, column);
+    return dialect === 'postgres' ? `coalesce(length(${v})::text || ':' || ${v}, '-')` : `COALESCE(CONCAT(CHAR_LENGTH(${v}), ':', ${v}), '-')`;
+  });
+  return dialect === 'postgres' ? `md5(${parts.join(" || '|' || ")})` : `MD5(CONCAT_WS('|', ${parts.join(', ')}))`;
+}
+
+/** The key columns as text, to read keys back identically on both sides. */
+export function keyTextExpressions(dialect: Dialect, keyColumns: ColumnShape[]): string[] {
+  return keyColumns.map((column) => canonicalValue(dialect, column));
+}
+
+const TEXT_ORDERED = new Set(['text', 'varchar', 'bpchar', 'uuid', 'citext', 'name']);
+
+/**
+ * A key column as compared in range predicates: text in byte order on PostgreSQL (COLLATE "C"),
+ * which is the order of utf8mb4_bin on MariaDB, so both sides cut ranges at the same keys.
+ */
+export function keyOrderExpression(dialect: Dialect, column: ColumnShape): string {
+  const c = quote(dialect, column.name);
+  if (dialect === 'mysql') return c;
+  if (column.typeName === 'uuid') return `${c}::text COLLATE "C"`;
+  return TEXT_ORDERED.has(column.typeName) ? `${c} COLLATE "C"` : c;
+}
+
+/** A key parameter in a range predicate, cast like its column. */
+export function keyParameter(dialect: Dialect, column: ColumnShape, placeholder: string): string {
+  if (dialect === 'mysql') {
+    // A string compared with a BIGINT would go through a double: cast exactly.
+    if (['int2', 'int4', 'int8'].includes(column.typeName)) return `CAST(${placeholder} AS SIGNED)`;
+    if (column.typeName === 'numeric') return `CAST(${placeholder} AS DECIMAL(65,30))`;
+    return placeholder;
+  }
+  if (column.typeName === 'uuid' || TEXT_ORDERED.has(column.typeName)) return `${placeholder}::text COLLATE "C"`;
+  return `${placeholder}::${column.pgType}`;
+}

@@ -1,0 +1,38 @@
+import { createMysqlPool, quoteMysqlIdent } from '@paysync/mysql';
+import { createPool, qualifiedName } from '@paysync/postgres';
+import { SqlSide } from './sql-side';
+import type { ComparedTable } from './side';
+
+/** Where a source table is on the target: PostgreSQL keeps schema.table, MariaDB/MySQL the bare name. */
+export type TargetNames = (table: ComparedTable) => { schema?: string; table: string };
+
+/** The source (always PostgreSQL) or a target (PostgreSQL or MariaDB/MySQL) as a ReconcileSide. */
+export function openSide(url: string, role: 'source' | 'target', targetName: TargetNames): SqlSide {
+  const protocol = new URL(url).protocol;
+  const named = (table: ComparedTable) => {
+    if (role === 'source') {
+      const [schema, name] = table.label.split('.');
+      return { schema, table: name };
+    }
+    return targetName(table);
+  };
+  if (protocol === 'postgres:' || protocol === 'postgresql:') {
+    const pool = createPool(url, { applicationName: `paysync-reconciler-${role}`, max: 2 });
+    return new SqlSide({
+      dialect: 'postgres',
+      tableName: (table) => {
+        const n = named(table);
+        return qualifiedName(n.schema ?? 'public', n.table);
+      },
+      query: async (sql, params) => (await pool.query(sql, params)).rows,
+      close: () => pool.end(),
+    });
+  }
+  const pool = createMysqlPool(url, { max: 2 });
+  return new SqlSide({
+    dialect: 'mysql',
+    tableName: (table) => quoteMysqlIdent(named(table).table),
+    query: async (sql, params) => (await pool.query(sql, params))[0] as Record<string, unknown>[],
+    close: () => pool.end(),
+  });
+}

@@ -1,0 +1,45 @@
+import type { ColumnShape } from '@paysync/contract';
+
+/** A key as the PostgreSQL text of each primary-key column, in key order. */
+export type Key = string[];
+
+/** Keys k with lo <= k < hi (either end open when undefined), in the key's order. */
+export interface KeyRange {
+  lo?: Key;
+  hi?: Key;
+}
+
+/** What a side needs to know about the compared table. */
+export interface ComparedTable {
+  /** schema.table on the source. */
+  label: string;
+  columns: ColumnShape[];
+  keyColumns: ColumnShape[];
+}
+
+/** count(*) and two sums of 60-bit slices of the rows' md5: equal digests, equal rows (to ~2^-120). */
+export interface RangeDigest {
+  count: number;
+  sum1: string;
+  sum2: string;
+}
+
+/**
+ * One end of the comparison (the source, or the target), queried in SQL only: rows never leave
+ * the database except as (key, hash) pairs of small ranges.
+ */
+export interface ReconcileSide {
+  digest(table: ComparedTable, range: KeyRange): Promise<RangeDigest>;
+  /** Keys splitting the range into about `pieces` parts of equal row count. */
+  boundaries(table: ComparedTable, range: KeyRange, pieces: number): Promise<Key[]>;
+  /** key -> row hash of every row in the range. */
+  rowHashes(table: ComparedTable, range: KeyRange): Promise<Map<string, string>>;
+  /** key -> row hash of those keys that exist. */
+  rowHashesOf(table: ComparedTable, keys: Key[]): Promise<Map<string, string>>;
+  close(): Promise<void>;
+}
+
+/** A key as a map key. */
+export function keyId(key: Key): string {
+  return JSON.stringify(key);
+}

@@ -1,0 +1,95 @@
+import { keyOrderExpression, keyParameter, keyTextExpressions, rowHashExpression, type Dialect } from './canonical-row';
+import { keyId, type ComparedTable, type Key, type KeyRange, type RangeDigest, type ReconcileSide } from './side';
+
+/** The SQL both dialects run; each dialect supplies how to query, quote and name things. */
+export interface SqlRunner {
+  dialect: Dialect;
+  /** Fully qualified, quoted name of the compared table on this side. */
+  tableName(table: ComparedTable): string;
+  /** Runs a statement with `?`-style positional parameters; rows come back with string values. */
+  query(sql: string, params: unknown[]): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * A ReconcileSide over SQL: range digests, boundaries and row hashes, written once for both
+ * dialects (they differ only in the expressions of canonical-row.ts and in placeholders).
+ */
+export class SqlSide implements ReconcileSide {
+  constructor(private readonly runner: SqlRunner) {}
+
+  async digest(table: ComparedTable, range: KeyRange): Promise<RangeDigest> {
+    const { where, params } = this.rangePredicate(table, range);
+    const d = this.runner.dialect;
+    const hash = rowHashExpression(d, table.columns);
+    const slice = (from: number) =>
+      d === 'postgres' ? `('x' || substr(h, ${from}, 15))::bit(60)::bigint` : `CAST(CONV(SUBSTRING(h, ${from}, 15), 16, 10) AS UNSIGNED)`;
+    const asText = (e: string) => (d === 'postgres' ? `(${e})::text` : `CAST(${e} AS CHAR)`);
+    const [row] = await this.runner.query(
+      `SELECT COUNT(*) AS n, ${asText(`COALESCE(SUM(${slice(1)}), 0)`)} AS s1, ${asText(`COALESCE(SUM(${slice(16)}), 0)`)} AS s2
+         FROM (SELECT ${hash} AS h FROM ${this.runner.tableName(table)} WHERE ${where}) hashed`,
+      params,
+    );
+    return { count: Number(row.n), sum1: String(row.s1), sum2: String(row.s2) };
+  }
+
+  async boundaries(table: ComparedTable, range: KeyRange, pieces: number): Promise<Key[]> {
+    const { where, params } = this.rangePredicate(table, range);
+    const [{ n }] = await this.runner.query(`SELECT COUNT(*) AS n FROM ${this.runner.tableName(table)} WHERE ${where}`, params);
+    const step = Math.ceil(Number(n) / pieces);
+    if (step < 1 || Number(n) < 2) return [];
+    const keys = keyTextExpressions(this.runner.dialect, table.keyColumns);
+    const order = table.keyColumns.map((c) => keyOrderExpression(this.runner.dialect, c)).join(', ');
+    const rows = await this.runner.query(
+      `SELECT ${keys.map((_, i) => `k${i}`).join(', ')} FROM (
+         SELECT ${keys.map((k, i) => `${k} AS k${i}`).join(', ')}, ROW_NUMBER() OVER (ORDER BY ${order}) AS rn
+           FROM ${this.runner.tableName(table)} WHERE ${where}) numbered
+        WHERE rn > 1 AND MOD(rn - 1, ${step}) = 0 ORDER BY rn`,
+      params,
+    );
+    return rows.map((r) => keys.map((_, i) => String(r[`k${i}`])));
+  }
+
+  async rowHashes(table: ComparedTable, range: KeyRange): Promise<Map<string, string>> {
+    const { where, params } = this.rangePredicate(table, range);
+    return this.hashesWhere(table, where, params);
+  }
+
+  async rowHashesOf(table: ComparedTable, keys: Key[]): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    const params: unknown[] = [];
+    const tuples = keys.map((key) => `(${table.keyColumns.map((c, i) => keyParameter(this.runner.dialect, c, this.placeholder(params, key[i]))).join(', ')})`);
+    const columns = `(${table.keyColumns.map((c) => keyOrderExpression(this.runner.dialect, c)).join(', ')})`;
+    return this.hashesWhere(table, `${columns} IN (${tuples.join(', ')})`, params);
+  }
+
+  close(): Promise<void> {
+    return this.runner.close();
+  }
+
+  private async hashesWhere(table: ComparedTable, where: string, params: unknown[]): Promise<Map<string, string>> {
+    const keys = keyTextExpressions(this.runner.dialect, table.keyColumns);
+    const rows = await this.runner.query(
+      `SELECT ${keys.map((k, i) => `${k} AS k${i}`).join(', ')}, ${rowHashExpression(this.runner.dialect, table.columns)} AS h
+         FROM ${this.runner.tableName(table)} WHERE ${where}`,
+      params,
+    );
+    return new Map(rows.map((r) => [keyId(keys.map((_, i) => String(r[`k${i}`]))), String(r.h)]));
+  }
+
+  private placeholder(params: unknown[], value: string): string {
+    params.push(value);
+    return this.runner.dialect === 'postgres' ? `$${params.length}` : '?';
+  }
+
+  /** lo <= key < hi as a row comparison, in the key's byte/numeric order on both dialects. */
+  private rangePredicate(table: ComparedTable, range: KeyRange): { where: string; params: unknown[] } {
+    const params: unknown[] = [];
+    const columns = `(${table.keyColumns.map((c) => keyOrderExpression(this.runner.dialect, c)).join(', ')})`;
+    const tuple = (key: Key) => `(${table.keyColumns.map((c, i) => keyParameter(this.runner.dialect, c, this.placeholder(params, key[i]))).join(', ')})`;
+    const conditions: string[] = [];
+    if (range.lo) conditions.push(`${columns} >= ${tuple(range.lo)}`);
+    if (range.hi) conditions.push(`${columns} < ${tuple(range.hi)}`);
+    return { where: conditions.length > 0 ? conditions.join(' AND ') : '1 = 1', params };
+  }
+}
