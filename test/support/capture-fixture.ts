@@ -77,7 +77,10 @@ export class CaptureFixture {
 
   /** Waits until the slot confirmed everything written so far: all of it is in Kafka. */
   async waitCaughtUp(capture: PaysyncProcess, timeoutMs = 120_000): Promise<void> {
-    const { rows } = await this.db.pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn() AS lsn');
+    // The insert position, not pg_current_wal_lsn() (the write position): with synchronous_commit
+    // off that can lie before the commit record of a transaction that already returned, and a
+    // heartbeat confirmed between the two would end the wait before the transaction is captured.
+    const { rows } = await this.db.pool.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn() AS lsn');
     const target = lsnToBigInt(rows[0].lsn);
     await waitUntil(
       () => `slot ${this.slot} to confirm ${rows[0].lsn}; capture exit: ${capture.child.exitCode ?? capture.child.signalCode ?? 'still running'}; output:\n${capture.output().slice(-3000)}`,

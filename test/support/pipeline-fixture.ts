@@ -1,16 +1,11 @@
 import { CaptureFixture } from './capture-fixture';
 import { startPaysync, type PaysyncProcess } from './paysync-process';
-import { PAYMENTS_DDL, PAYMENTS_TABLES } from '../../demo/payments-workload';
+import { PAYMENTS_COMPARED, PAYMENTS_DDL, PAYMENTS_TABLES } from '../../demo/payments-workload';
+import { pgRows, rowDifferences } from '../../demo/compare-rows';
 import { stackAddresses } from './stack-addresses';
-import { createScratchMysqlTarget, createScratchPostgresTarget, pgRows, rowDifferences, type ComparedTable, type ScratchTarget } from './target-databases';
+import { createScratchMysqlTarget, createScratchPostgresTarget, type ScratchTarget } from './target-databases';
 import { waitUntil } from './wait';
 import { uniqueName } from './fixtures';
-
-export const PAYMENTS_COMPARED: ComparedTable[] = [
-  { name: 'public.accounts', key: 'id', columns: { id: 'int', owner: 'text', balance: 'numeric', updated_at: 'timestamptz' } },
-  { name: 'public.transfers', key: 'id', columns: { id: 'int', from_account: 'int', to_account: 'int', amount: 'numeric', status: 'text', created_at: 'timestamptz' } },
-  { name: 'public.ledger', key: 'id', columns: { id: 'int', account_id: 'int', transfer_id: 'int', amount: 'numeric', created_at: 'timestamptz' } },
-];
 
 /** Source (the payments schema) -> capture -> Kafka -> apply -> a scratch target, all real processes. */
 export class PipelineFixture {

@@ -1,17 +1,7 @@
 import { createMysqlPool, quoteMysqlIdent, type MysqlPool } from '@paysync/mysql';
-import { qualifiedName, type Pool } from '@paysync/postgres';
+import { pgRows, type ColumnKind, type ComparedTable } from '../../demo/compare-rows';
 import { createScratchDatabase, uniqueName, withDatabase } from './fixtures';
 import { stackAddresses } from './stack-addresses';
-
-/** How a column is compared: its value as the same text on PostgreSQL and MariaDB. */
-export type ColumnKind = 'int' | 'text' | 'numeric' | 'timestamptz';
-
-export interface ComparedTable {
-  /** schema.table on the source (and a PostgreSQL target); the bare table on MariaDB. */
-  name: string;
-  key: string;
-  columns: Record<string, ColumnKind>;
-}
 
 /** A target database of the test's own (PostgreSQL or MariaDB), removed by `drop()`. */
 export interface ScratchTarget {
@@ -23,26 +13,10 @@ export interface ScratchTarget {
   drop(): Promise<void>;
 }
 
-function pgExpression(column: string, kind: ColumnKind): string {
-  const c = `"${column}"`;
-  if (kind === 'timestamptz') return `coalesce(to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), 'NULL')`;
-  return `coalesce(${c}::text, 'NULL')`;
-}
-
 function mysqlExpression(column: string, kind: ColumnKind): string {
   const c = quoteMysqlIdent(column);
   if (kind === 'timestamptz') return `coalesce(DATE_FORMAT(${c}, '%Y-%m-%d %H:%i:%s.%f'), 'NULL')`;
   return `coalesce(CAST(${c} AS CHAR), 'NULL')`;
-}
-
-/** The table's rows on PostgreSQL (source or target) as key -> canonical text. */
-export async function pgRows(pool: Pick<Pool, 'query'>, table: ComparedTable): Promise<Map<string, string>> {
-  const [schema, name] = table.name.split('.');
-  const exists = await pool.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [qualifiedName(schema, name)]);
-  if (!exists.rows[0].t) return new Map();
-  const columns = Object.entries(table.columns).map(([c, kind]) => pgExpression(c, kind));
-  const { rows } = await pool.query<{ k: string; v: string }>(`SELECT "${table.key}"::text AS k, concat_ws('|', ${columns.join(', ')}) AS v FROM ${qualifiedName(schema, name)}`);
-  return new Map(rows.map((r) => [r.k, r.v]));
 }
 
 async function mysqlRows(pool: MysqlPool, table: ComparedTable): Promise<Map<string, string>> {
@@ -91,20 +65,4 @@ export async function createScratchMysqlTarget(): Promise<ScratchTarget> {
       }
     },
   };
-}
-
-/** Differences between two row maps, at most `limit` of them, readable in a failure message. */
-export function rowDifferences(source: Map<string, string>, target: Map<string, string>, limit = 10): string[] {
-  const problems: string[] = [];
-  for (const [key, row] of source) {
-    const copy = target.get(key);
-    if (copy === undefined) problems.push(`missing in target: ${key} ${row}`);
-    else if (copy !== row) problems.push(`differs: ${key}\n  source: ${row}\n  target: ${copy}`);
-    if (problems.length >= limit) return problems;
-  }
-  for (const key of target.keys()) {
-    if (!source.has(key)) problems.push(`extra in target: ${key} ${target.get(key)}`);
-    if (problems.length >= limit) break;
-  }
-  return problems;
 }
