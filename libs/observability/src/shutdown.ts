@@ -28,3 +28,26 @@ export function onShutdownSignal(logger: Logger, stop: (signal: string) => Promi
     process.off('SIGINT', handler);
   };
 }
+
+/**
+ * Runs a long-lived service until SIGTERM/SIGINT: `start` it, then on the signal `stop` it and
+ * resolve 0. A failing start stops what started and rejects.
+ */
+export async function runUntilSignal(logger: Logger, service: { start(): Promise<void>; stop(): Promise<void> }): Promise<number> {
+  let stopped!: () => void;
+  const done = new Promise<void>((resolve) => (stopped = resolve));
+  const removeHandlers = onShutdownSignal(logger, async () => {
+    await service.stop();
+    stopped();
+  });
+  try {
+    await service.start();
+    await done;
+    return 0;
+  } catch (err) {
+    await service.stop().catch(() => undefined);
+    throw err;
+  } finally {
+    removeHandlers();
+  }
+}

@@ -1,5 +1,5 @@
 import { defineCommand } from '@paysync/config';
-import { createLogger, onShutdownSignal } from '@paysync/observability';
+import { createLogger, runUntilSignal } from '@paysync/observability';
 import { ApplyService } from './apply-service';
 import { applySettings } from './settings';
 
@@ -16,22 +16,11 @@ export const applyCommand = defineCommand({
       process.stderr.write(`${(err as Error).message}\n`);
       return 2;
     }
-    let stopped!: () => void;
-    const done = new Promise<void>((resolve) => (stopped = resolve));
-    const removeHandlers = onShutdownSignal(logger, async () => {
-      await service.stop();
-      stopped();
-    });
     try {
-      await service.start();
-      await done;
-      return 0;
+      return await runUntilSignal(logger, service);
     } catch (err) {
       logger.fatal({ err }, 'apply failed');
-      await service.stop().catch(() => undefined);
       return 1;
-    } finally {
-      removeHandlers();
     }
   },
 });

@@ -1,5 +1,5 @@
 import { defineCommand } from '@paysync/config';
-import { createLogger, onShutdownSignal } from '@paysync/observability';
+import { createLogger, runUntilSignal } from '@paysync/observability';
 import type { RunReport } from './reconcile-run';
 import { hasDrift, ReconcileService } from './reconcile-service';
 import { reconcilerSettings } from './settings';
@@ -51,18 +51,6 @@ export const reconcileCommand = defineCommand({
         await service.stop();
       }
     }
-    let stopped!: () => void;
-    const done = new Promise<void>((resolve) => (stopped = resolve));
-    const removeHandlers = onShutdownSignal(logger, async () => {
-      await service.stop();
-      stopped();
-    });
-    try {
-      await service.serve();
-      await done;
-      return 0;
-    } finally {
-      removeHandlers();
-    }
+    return runUntilSignal(logger, { start: () => service.serve(), stop: () => service.stop() });
   },
 });
