@@ -156,9 +156,14 @@ export class ChangeProcessor {
     }
   }
 
-  /** Snapshot rows of one chunk: `op: r`, versioned at the high watermark so any later change wins. */
+  /** Snapshot rows of one chunk: `op: r`, versioned just below the high watermark so any later change wins. */
   async emitSnapshotRows(codec: TableCodec, highWatermarkLsn: string, rows: ChunkRow[]): Promise<void> {
-    const lsn = lsnToBigInt(highWatermarkLsn);
+    // A logical message's LSN is the END of its record, which is also the start (= the Begin's
+    // commit LSN) of a commit record written right after it: a transaction that changed a chunk row
+    // after the read and committed just after the high watermark would get (L, 0) and lose to the
+    // stale copy's (L, seq>0). L - 1 is above every commit before the watermark (those start before
+    // its record) and below every commit after it.
+    const lsn = lsnToBigInt(highWatermarkLsn) - 1n;
     const tsMs = BigInt(Date.now());
     let seq = 0n;
     for (const row of rows) {
