@@ -215,9 +215,17 @@ interface Figure {
 const rate = (n: number, seconds: number): number => Math.round(n / seconds);
 const fmt = (n: number): string => n.toLocaleString('en');
 
+/** Settings capture runs with beyond its defaults, apart from addresses and names. */
+let captureSettings = '';
+const PER_RUN_SETTINGS = ['PAYSYNC_SOURCE_URL', 'PAYSYNC_TABLES', 'PAYSYNC_KAFKA_BROKERS', 'PAYSYNC_SCHEMA_REGISTRY_URL', 'PAYSYNC_TOPIC_PREFIX', 'PAYSYNC_SLOT', 'PAYSYNC_PUBLICATION'];
+
 /** Section 1: the same WAL through pg_recvlogical and through capture. */
 async function streaming(figures: Figure[]): Promise<void> {
   const fixture = await newFixture([TABLE_DDL]);
+  captureSettings = Object.entries(fixture.env(['public.bench']))
+    .filter(([name]) => !PER_RUN_SETTINGS.includes(name))
+    .map(([name, value]) => `${name}=${value}`)
+    .join(' ');
   const capture1 = fixture.startCapture(['public.bench']);
   await waitLogged(capture1, 'snapshot of table done', 120_000);
   await stopCapture(capture1);
@@ -354,6 +362,7 @@ async function main(): Promise<void> {
   console.log(`\ncommand: ${command}`);
   console.log(`machine: ${machine(serverVersion)}`);
   console.log(`run: ${startedAt.toISOString()} .. ${new Date().toISOString()}; load average at start ${load.map((l) => l.toFixed(1)).join(' ')}, at end ${after.map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`capture: default settings except ${captureSettings || 'none'}`);
   console.log('PostgreSQL, Kafka, the registry and this benchmark share these cores.\n');
   console.log('| what | measured | peer | goal | met |');
   console.log('|---|---|---|---|---|');
