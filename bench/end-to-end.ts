@@ -83,6 +83,14 @@ async function count(pool: Pool, sql: string): Promise<number> {
   return Number(found[0].n);
 }
 
+/** Rows of a target table; 0 while apply has not created it yet (it does with the table's first batch). */
+function targetRows(target: Pool, table: string): Promise<number> {
+  return count(target, `SELECT count(*) AS n FROM ${table}`).catch((err: { code?: string }) => {
+    if (err.code === '42P01') return 0;
+    throw err;
+  });
+}
+
 interface Throughput {
   loadSeconds: number;
   capturedSeconds: number;
@@ -119,7 +127,7 @@ async function throughput(pipeline: Pipeline): Promise<Throughput> {
       const { rows: slot } = await source.query<{ lsn: string | null }>('SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1', [fixture.capture.slot]);
       if (slot[0]?.lsn != null && lsnToBigInt(slot[0].lsn) >= loaded.lsn) captured = polled;
     }
-    if (applied === undefined && (await count(target, 'SELECT count(*) AS n FROM public.ledger')) >= expected) applied = polled;
+    if (applied === undefined && (await targetRows(target, 'public.ledger')) >= expected) applied = polled;
     if (captured !== undefined && applied !== undefined) {
       const start = firstCommit as number;
       return { loadSeconds: ((loaded as { at: number }).at - start) / 1000, capturedSeconds: (captured - start) / 1000, appliedSeconds: (applied - start) / 1000 };
@@ -240,8 +248,7 @@ async function startPipeline(fixture: PipelineFixture, mode: string): Promise<Pi
   };
   // The snapshot of the accounts comes first: measurements start on a target that has caught up.
   const check = deadline('the accounts snapshot to reach the target', ACCOUNTS, pipeline);
-  // Apply creates the table with its first batch: until then the count fails.
-  while ((await count(pipeline.target, 'SELECT count(*) AS n FROM public.accounts').catch(() => 0)) < ACCOUNTS) {
+  while ((await targetRows(pipeline.target, 'public.accounts')) < ACCOUNTS) {
     check();
     await sleep(100);
   }
