@@ -126,8 +126,14 @@ async function waitFor(step: string, done: () => Promise<boolean>, timeoutMs: nu
   }
 }
 
+/** How far capture got, for progress lines: a large transaction's LSN is confirmed only at its end. */
+function recordsProgress(fixture: CaptureFixture, expected: number): () => Promise<string> {
+  return async () => `${fmt(await topicRecordCount(fixture.kafka, fixture.topic('public.bench')))} of ${fmt(expected)} records in Kafka.`;
+}
+
 /** Waits until capture's slot has confirmed `lsn`: by the acknowledgement rule, all before it is in Kafka. */
-async function waitConfirmed(fixture: CaptureFixture, slot: string, capture: PaysyncProcess, lsn: string, timeoutMs: number, step: string): Promise<void> {
+async function waitConfirmed(fixture: CaptureFixture, capture: PaysyncProcess, lsn: string, timeoutMs: number, step: string, expected: number): Promise<void> {
+  const { slot } = fixture;
   const target = lsnToBigInt(lsn);
   await waitFor(
     step,
@@ -140,7 +146,7 @@ async function waitConfirmed(fixture: CaptureFixture, slot: string, capture: Pay
     async () => {
       const confirmed = await confirmedLsn(fixture.db.pool, slot);
       const behind = confirmed === null ? 'no slot' : `${(Number(target - lsnToBigInt(confirmed)) / 2 ** 20).toFixed(1)} MiB of WAL`;
-      return `Slot ${slot} confirmed ${confirmed ?? '-'}, target ${lsn} (${behind} to go).`;
+      return `Slot ${slot} confirmed ${confirmed ?? '-'}, target ${lsn} (${behind} to go); ${await recordsProgress(fixture, expected)()}`;
     },
   );
 }
@@ -151,8 +157,8 @@ function logTime(capture: PaysyncProcess, msg: string): number | undefined {
   return typeof line?.time === 'string' ? Date.parse(line.time) : undefined;
 }
 
-async function waitLogged(capture: PaysyncProcess, msg: string, timeoutMs: number): Promise<number> {
-  await waitFor(`capture to log "${msg}"`, async () => logTime(capture, msg) !== undefined, timeoutMs, capture);
+async function waitLogged(capture: PaysyncProcess, msg: string, timeoutMs: number, progress?: () => Promise<string>): Promise<number> {
+  await waitFor(`capture to log "${msg}"`, async () => logTime(capture, msg) !== undefined, timeoutMs, capture, progress);
   return logTime(capture, msg) as number;
 }
 
@@ -253,7 +259,7 @@ async function streaming(figures: Figure[]): Promise<void> {
   log('streaming: capture from its slot to Kafka-acknowledged');
   const capture = fixture.startCapture(['public.bench']);
   const streamingAt = await waitLogged(capture, 'capture streaming', 120_000);
-  await waitConfirmed(fixture, fixture.slot, capture, endLsn, limitMs(rows, CAPTURE_FLOOR_ROWS_PER_S), 'capture to confirm the load');
+  await waitConfirmed(fixture, capture, endLsn, limitMs(rows, CAPTURE_FLOOR_ROWS_PER_S), 'capture to confirm the load', rows);
   const captureSeconds = (Date.now() - streamingAt) / 1000;
   const peak = capture.peakRssBytes();
   await stopCapture(capture);
@@ -296,7 +302,7 @@ async function initialCopy(figures: Figure[]): Promise<void> {
   const capture = fixture.startCapture(['public.bench']);
   const limit = limitMs(rows, CAPTURE_FLOOR_ROWS_PER_S);
   const startedAt = await waitLogged(capture, 'snapshot of table starting', 120_000);
-  const doneAt = await waitLogged(capture, 'snapshot of table done', limit);
+  const doneAt = await waitLogged(capture, 'snapshot of table done', limit, recordsProgress(fixture, rows));
   await stopCapture(capture);
   await expectRecords(fixture, rows, 'initial copy');
 
@@ -320,7 +326,7 @@ async function bigTransaction(figures: Figure[]): Promise<void> {
   const started = Date.now();
   await fixture.db.pool.query(insertRows(1, bigTxRows));
   const endLsn = await currentInsertLsn(fixture.db.pool);
-  await waitConfirmed(fixture, fixture.slot, capture, endLsn, limitMs(bigTxRows, CAPTURE_FLOOR_ROWS_PER_S), 'capture to confirm the large transaction');
+  await waitConfirmed(fixture, capture, endLsn, limitMs(bigTxRows, CAPTURE_FLOOR_ROWS_PER_S), 'capture to confirm the large transaction', bigTxRows);
   const seconds = (Date.now() - started) / 1000;
   const peak = capture.peakRssBytes();
   await stopCapture(capture);
