@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** Kafka topic and registry subject names of the event contract (Debezium's conventions). */
 const UNSAFE = /[^A-Za-z0-9._-]/g;
 
@@ -29,3 +31,11 @@ export function transactionTopicName(prefix: string): string {
 
 /** Header of a commit marker: the transaction's commit LSN (or the snapshot chunk's high watermark). */
 export const COMMIT_MARKER_HEADER = 'paysync.commit.lsn';
+
+/**
+ * Partition of a key: a hash of its primary-key values as PostgreSQL text (JSON array, key order),
+ * so one row's history stays in one partition and in order, whatever schema id the key carries.
+ */
+export function partitionOf(keyText: string, partitions: number): number {
+  return createHash('md5').update(keyText).digest().readUInt32BE(0) % partitions;
+}

@@ -13,7 +13,11 @@ function printText(report: RunReport): string {
       const found = t.missing.length + t.extra.length + t.different.length;
       const head = `${t.table}: ${t.rows.toLocaleString('en-US')} rows compared in ${t.seconds.toFixed(1)} s (${t.rowsPerSecond.toLocaleString('en-US')} rows/s over both sides): ${found === 0 ? 'no drift' : `${found} drifted`}`;
       const lines = (['missing', 'extra', 'different'] as const).flatMap((kind) => t[kind].map((key) => `  ${kind}: ${JSON.stringify(key)}`));
-      return [head, ...lines, ...(t.unsettled > 0 ? [`  ${t.unsettled} rows still changing, checked again next run`] : [])].join('\n');
+      const notes = [
+        ...(t.unsettled > 0 ? [`  ${t.unsettled} rows still changing, checked again next run`] : []),
+        ...(t.repaired > 0 ? [`  ${t.repaired} keys re-published from the source for apply to repair`] : []),
+      ];
+      return [head, ...lines, ...notes].join('\n');
     })
     .join('\n');
 }
@@ -38,7 +42,13 @@ export const reconcileCommand = defineCommand({
       return 2;
     }
     const logger = createLogger({ service: 'reconciler', level: once ? 'warn' : config.logLevel });
-    const service = new ReconcileService(config, logger);
+    let service: ReconcileService;
+    try {
+      service = new ReconcileService(config, logger);
+    } catch (err) {
+      process.stderr.write(`paysync reconcile: ${(err as Error).message}\n`);
+      return 2;
+    }
     if (once) {
       try {
         const report = await service.runOnce(table ? [table] : config.tables);

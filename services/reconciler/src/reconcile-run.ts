@@ -2,6 +2,7 @@ import { readTableShape, targetNameOf, type TargetKind, type TargetName } from '
 import { createPool, lsnToBigInt, type Pool } from '@paysync/postgres';
 import { confirmPersistent } from './compare/persistence-check';
 import { narrowDifferences, type Candidate } from './compare/range-narrowing';
+import type { DriftRepair } from './repair/drift-repair';
 import type { ComparedTable, ReconcileSide } from './sides/side';
 
 /** One table's findings, keys as objects of their primary-key columns. */
@@ -13,6 +14,8 @@ export interface TableReport {
   different: Record<string, string | number>[];
   /** Differences on rows that kept changing during the re-checks: looked at again next run. */
   unsettled: number;
+  /** Drifted keys re-published through Kafka (repair on). */
+  repaired: number;
   seconds: number;
   /** Rows hashed per second, both sides together. */
   rowsPerSecond: number;
@@ -30,6 +33,7 @@ export interface RunOptions {
   maxRowsPerSecond: number;
   recheckDelaysMs: number[];
   slot?: string;
+  repair?: DriftRepair;
 }
 
 /** Source and target, the tables to compare and how: one run over them gives one report. */
@@ -71,6 +75,7 @@ export class ReconcileRun {
       delaysMs: this.options.recheckDelaysMs,
       fence: () => this.fence(),
     });
+    const repaired = this.options.repair ? await this.options.repair.repair(shape, drift.map((d) => d.key)) : 0;
     const seconds = (Date.now() - started) / 1000;
     const keysOf = (kind: Candidate['kind']) => drift.filter((d) => d.kind === kind).map((d) => keyObject(table, d.key));
     return {
@@ -80,6 +85,7 @@ export class ReconcileRun {
       extra: keysOf('extra'),
       different: keysOf('different'),
       unsettled,
+      repaired,
       seconds,
       rowsPerSecond: Math.round(scanned / Math.max(seconds, 0.001)),
     };

@@ -1,5 +1,8 @@
 import type { ConfigOf } from '@paysync/config';
-import { parseTableMapping, targetKindOf } from '@paysync/contract';
+import { parseTableMapping, RegistrySerde, targetKindOf } from '@paysync/contract';
+import { createIdempotentProducer, createKafka, type Producer } from '@paysync/kafka';
+import { SchemaRegistryClient } from '@paysync/registry';
+import { DriftRepair } from './repair/drift-repair';
 import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
 import type { Pool } from '@paysync/postgres';
 import { ReconcileMetrics } from './reconcile-metrics';
@@ -32,6 +35,9 @@ export class ReconcileService {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<RunReport> | undefined;
   private stopped = false;
+  private readonly producer: Producer | undefined;
+  private producerConnected: Promise<void> | undefined;
+  private readonly repair: DriftRepair | undefined;
 
   constructor(
     private readonly config: ReconcileConfig,
@@ -42,7 +48,14 @@ export class ReconcileService {
     this.sourcePool = openSourcePool(config.sourceUrl);
     this.source = openSide(config.sourceUrl, 'source', names);
     this.target = openSide(config.targetUrl, 'target', names);
+    if (config.repair) {
+      if (!config.kafkaBrokers || !config.schemaRegistryUrl) throw new Error('PAYSYNC_RECONCILE_REPAIR=true needs PAYSYNC_KAFKA_BROKERS and PAYSYNC_SCHEMA_REGISTRY_URL (repairs go through Kafka)');
+      const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger: logger.child({ component: 'kafka' }) });
+      this.producer = createIdempotentProducer(kafka);
+      this.repair = new DriftRepair(this.sourcePool, kafka, this.producer, new RegistrySerde(new SchemaRegistryClient(config.schemaRegistryUrl)), config.topicPrefix);
+    }
     this.runner = new ReconcileRun(this.sourcePool, this.source, this.target, {
+      repair: this.repair,
       leafRows: config.leafRows,
       splitFactor: config.splitFactor,
       maxRowsPerSecond: config.maxRowsPerSecond,
@@ -53,16 +66,18 @@ export class ReconcileService {
 
   /** One run; concurrent requests share the run in progress. */
   runOnce(tables: string[] = this.config.tables): Promise<RunReport> {
-    this.running ??= this.runner
-      .run(tables, (report) => this.metrics.tableDone(report))
-      .then(async (report) => {
-        this.reports.unshift(report);
-        this.reports.length = Math.min(this.reports.length, KEPT_REPORTS);
-        if (hasDrift(report)) await this.notify(report);
-        return report;
-      })
-      .finally(() => (this.running = undefined));
+    this.running ??= this.runAndKeep(tables).finally(() => (this.running = undefined));
     return this.running;
+  }
+
+  private async runAndKeep(tables: string[]): Promise<RunReport> {
+    this.producerConnected ??= this.producer?.connect();
+    await this.producerConnected;
+    const report = await this.runner.run(tables, (table) => this.metrics.tableDone(table));
+    this.reports.unshift(report);
+    this.reports.length = Math.min(this.reports.length, KEPT_REPORTS);
+    if (hasDrift(report)) await this.notify(report);
+    return report;
   }
 
   async serve(): Promise<void> {
@@ -112,6 +127,7 @@ export class ReconcileService {
     if (this.timer) clearTimeout(this.timer);
     await this.running?.catch(() => undefined);
     await this.http?.close();
+    await this.producer?.disconnect().catch(() => undefined);
     await Promise.all([this.source.close(), this.target.close(), this.sourcePool.end()]);
   }
 }

@@ -1,4 +1,4 @@
-import { httpSettings, integer, list, optional, sourceSettings, targetSettings, text, url } from '@paysync/config';
+import { flag, httpSettings, integer, kafkaSettings, list, optional, sourceSettings, targetSettings, text, url } from '@paysync/config';
 
 export const reconcilerSettings = {
   ...sourceSettings,
@@ -32,4 +32,12 @@ export const reconcilerSettings = {
   }),
   slot: optional(text('PAYSYNC_SLOT', { description: 'Capture\'s replication slot: each re-check first waits until it confirmed the source\'s current LSN (the fence).', example: 'paysync' })),
   webhookUrl: optional(url('PAYSYNC_RECONCILE_WEBHOOK_URL', { description: 'Receives a POST with the JSON report of a run that found drift.', example: 'https://alerts.example/paysync', protocols: ['http:', 'https:'], secret: true })),
+  repair: flag('PAYSYNC_RECONCILE_REPAIR', {
+    description: 'Repair drift: publish each drifted key\'s current source row (or its deletion) to its table topic, so apply rewrites it (needs the Kafka and registry settings).',
+    default: false,
+  }),
+  kafkaBrokers: optional(kafkaSettings.kafkaBrokers),
+  kafkaClientId: kafkaSettings.kafkaClientId,
+  schemaRegistryUrl: optional(kafkaSettings.schemaRegistryUrl),
+  topicPrefix: kafkaSettings.topicPrefix,
 };

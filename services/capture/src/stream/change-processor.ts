@@ -1,11 +1,11 @@
-import { COMMIT_MARKER_HEADER, type ChangeEnvelope, type Row } from '@paysync/contract';
+import { COMMIT_MARKER_HEADER, partitionOf, type ChangeEnvelope, type Row } from '@paysync/contract';
 import type { Message } from '@paysync/kafka';
 import { lsnToBigInt, type Pgoutput, type RawTuple } from '@paysync/postgres';
 import type { ChunkRow, WatermarkWindows } from '../snapshot/watermark-windows';
 import { WATERMARK_PREFIX } from '../snapshot/watermark-snapshotter';
 import type { KafkaSink } from './kafka-sink';
 import type { LsnAcknowledger } from './lsn-acknowledger';
-import { decodeTuple, keyRow, keyText, partitionOf, type TableCodec, type TableCodecs } from './table-codecs';
+import { decodeTuple, keyRow, keyText, type TableCodec, type TableCodecs } from './table-codecs';
 import type { TableShape } from '@paysync/contract';
 
 export const HEARTBEAT_PREFIX = 'paysync.heartbeat';

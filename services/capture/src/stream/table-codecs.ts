@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { avroFieldName, avroSchemasFor, keySubject, rowFromPgText, topicName, valueSubject, type ChangeEnvelope, type RegistrySerde, type Row, type TableShape } from '@paysync/contract';
 import { UNCHANGED_TOAST, type RawTuple } from '@paysync/postgres';
 
@@ -45,14 +44,6 @@ export function keyRow(codec: TableCodec, raw: Record<string, unknown>): Row {
     keyShapes.set(codec, keyShape);
   }
   return rowFromPgText(keyShape, Object.fromEntries(codec.keyColumns.map((c) => [c, raw[c] as string])));
-}
-
-/**
- * Partition of a key: a hash of its primary-key text, so one row's history stays in one partition
- * and in order, whatever schema id the encoded key carries.
- */
-export function partitionOf(keyTextValue: string, partitions: number): number {
-  return createHash('md5').update(keyTextValue).digest().readUInt32BE(0) % partitions;
 }
 
 function fingerprint(shape: TableShape): string {
