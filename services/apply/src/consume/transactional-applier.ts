@@ -70,9 +70,10 @@ export class TransactionalApplier implements PartitionApplier {
         if (item.letter) open.letters.push(item.letter);
         open.dirty ||= item.change !== undefined || item.letter !== undefined;
         if (open.pending.length >= FLUSH_CHANGES) await this.flush(open, tables, batch);
-        if (item.marker) {
+        // Source transactions up to the batch's last marker share one target commit (and one write per table).
+        if (item === lastMarker) {
           await this.flush(open, tables, batch);
-          if (item === lastMarker) await this.commit(open, batch, item.offset + 1n, outcome);
+          await this.commit(open, batch, item.offset + 1n, outcome);
         }
       }
       // Nothing of an unfinished transaction to keep (or replay stops here): release the connection.
