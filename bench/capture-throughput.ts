@@ -12,7 +12,7 @@
  * Every wait is bounded and says what it waited for; what the run creates (databases, slots,
  * topics, registry subjects) is removed, also after a failure or Ctrl-C.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { createPool, lsnToBigInt, type Pool } from '@paysync/postgres';
@@ -357,6 +357,8 @@ function machine(serverVersion: string): string {
 
 async function main(): Promise<void> {
   const startedAt = new Date();
+  // The built capture that runs is whatever the working tree held at `npm run build`.
+  const codeVersion = execFileSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8' }).trim();
   const serverVersion = await serverVersionOf(stackAddresses().PAYSYNC_TEST_PG_URL);
   const load = loadavg();
   const figures: Figure[] = [];
@@ -367,6 +369,7 @@ async function main(): Promise<void> {
   const after = loadavg();
   console.log(`\ncommand: ${command}`);
   console.log(`machine: ${machine(serverVersion)}`);
+  console.log(`code: ${codeVersion}`);
   console.log(`run: ${startedAt.toISOString()} .. ${new Date().toISOString()}; load average at start ${load.map((l) => l.toFixed(1)).join(' ')}, at end ${after.map((l) => l.toFixed(1)).join(' ')}`);
   console.log(`capture: default settings except ${captureSettings || 'none'}`);
   console.log('PostgreSQL, Kafka, the registry and this benchmark share these cores.\n');
