@@ -55,3 +55,9 @@ export function startPaysync(command: string, env: Record<string, string>, args:
     },
   };
 }
+
+/** Asserts the process ended by our SIGKILL, not on its own before it (then its output says why). */
+export async function expectKilled(child: PaysyncProcess): Promise<void> {
+  const exit = await child.exited;
+  if (exit !== 'SIGKILL') throw new Error(`expected to end it with SIGKILL, but it had exited on its own (${exit}); its output:\n${child.output().slice(-4000)}`);
+}

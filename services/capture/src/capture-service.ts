@@ -10,7 +10,7 @@ import { SnapshotProgress } from './snapshot/snapshot-progress';
 import { WatermarkSnapshotter } from './snapshot/watermark-snapshotter';
 import { WatermarkWindows } from './snapshot/watermark-windows';
 import { runPreflightChecks } from './startup/preflight-checks';
-import { ensureReplicationSetup } from './startup/replication-setup';
+import { ensureReplicationSetup, waitForSlotRelease } from './startup/replication-setup';
 import { ChangeProcessor, HEARTBEAT_PREFIX } from './stream/change-processor';
 import { KafkaSink } from './stream/kafka-sink';
 import { LsnAcknowledger } from './stream/lsn-acknowledger';
@@ -110,6 +110,7 @@ export class CaptureService {
       },
     );
     const sink = this.sink;
+    await waitForSlotRelease(pool, config.slot, (pid, waitedMs) => logger.warn({ slot: config.slot, activePid: pid, waitedMs }, 'the slot is in use by another connection (a crashed capture\'s walsender, or another capture); waiting for it'));
     this.stream = new ReplicationStream({ connectionString: config.sourceUrl, slot: config.slot, publication: config.publication, applicationName: `paysync-capture-${config.slot}` });
     const stream = this.stream;
     this.acknowledger = new LsnAcknowledger(stream, (lsn) => this.metrics.confirmedLsn.set(Number(lsnToBigInt(lsn))));

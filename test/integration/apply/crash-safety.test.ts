@@ -1,5 +1,5 @@
 import { PipelineFixture } from '../../support/pipeline-fixture';
-import type { PaysyncProcess } from '../../support/paysync-process';
+import { expectKilled, type PaysyncProcess } from '../../support/paysync-process';
 import { PaymentsWorkload, TOTAL_BALANCE } from '../../../demo/payments-workload';
 import { sleep } from '../../support/wait';
 
@@ -19,22 +19,25 @@ describe.each(['postgres', 'mysql'] as const)('pipeline crash safety into a %s t
     const workload = new PaymentsWorkload(fixture.capture.db.pool);
     workload.start(4);
     const kills: string[] = [];
-    for (let i = 0; i < 6; i++) {
-      await sleep(1000 + Math.random() * 2500);
-      if (Math.random() < 0.65) {
-        apply.kill('SIGKILL');
-        expect(await apply.exited).toBe('SIGKILL');
-        apply = fixture.startApply();
-        kills.push('apply');
-      } else {
-        capture.kill('SIGKILL');
-        expect(await capture.exited).toBe('SIGKILL');
-        capture = fixture.capture.startCapture(['public.accounts', 'public.transfers', 'public.ledger']);
-        kills.push('capture');
+    try {
+      for (let i = 0; i < 6; i++) {
+        await sleep(1000 + Math.random() * 2500);
+        if (Math.random() < 0.65) {
+          apply.kill('SIGKILL');
+          await expectKilled(apply);
+          apply = fixture.startApply();
+          kills.push('apply');
+        } else {
+          capture.kill('SIGKILL');
+          await expectKilled(capture);
+          capture = fixture.capture.startCapture(['public.accounts', 'public.transfers', 'public.ledger']);
+          kills.push('capture');
+        }
       }
+      await sleep(2000);
+    } finally {
+      await workload.stop();
     }
-    await sleep(2000);
-    await workload.stop();
     await fixture.waitEqual(capture);
 
     // Equal row for row covers the ledger too (every id once, with its amount); the money adds up.

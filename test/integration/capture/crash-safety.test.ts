@@ -1,6 +1,6 @@
 import type { Pool } from '@paysync/postgres';
 import { CaptureFixture } from '../../support/capture-fixture';
-import type { PaysyncProcess } from '../../support/paysync-process';
+import { expectKilled, type PaysyncProcess } from '../../support/paysync-process';
 import { sleep } from '../../support/wait';
 
 jest.setTimeout(300_000);
@@ -73,7 +73,7 @@ describe('capture crash safety', () => {
     for (let i = 0; i < kills; i++) {
       await sleep(1500 + Math.random() * 3000);
       capture.kill('SIGKILL');
-      expect(await capture.exited).toBe('SIGKILL');
+      await expectKilled(capture);
       capture = fixture.startCapture([TABLE], { PAYSYNC_SNAPSHOT_CHUNK_ROWS: '50' });
     }
     await sleep(3000);

@@ -39,3 +39,24 @@ export async function ensureReplicationSetup(db: Queryable, options: { slot: str
   }
   return { slotCreated: slot.length === 0, tablesAdded };
 }
+
+/**
+ * Waits while another connection streams from the slot: after a crash the server may hold the old
+ * walsender for a while (until it notices the dead socket), and a second capture must not take
+ * over a live one. Waiting, instead of exiting, keeps a restarted capture out of a crash loop.
+ */
+export async function waitForSlotRelease(db: Queryable, slot: string, onWait: (pid: string, waitedMs: number) => void): Promise<void> {
+  const started = Date.now();
+  let reported = 0;
+  for (;;) {
+    const { rows } = await db.query<{ pid: string | null }>('SELECT active_pid::text AS pid FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+    const pid = rows[0]?.pid;
+    if (!pid) return;
+    const waited = Date.now() - started;
+    if (waited - reported >= 10_000 || reported === 0) {
+      onWait(pid, waited);
+      reported = Math.max(waited, 1);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
