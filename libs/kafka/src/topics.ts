@@ -87,3 +87,15 @@ export async function missingTopics(kafka: Kafka, topics: string[]): Promise<str
     await admin.disconnect();
   }
 }
+
+/** How many partitions the topic has. */
+export async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    return metadata.topics[0].partitions.length;
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,6 +1,6 @@
 import { describeTypes, readTableShape, RegistrySerde, transactionTopicName, type TableShape } from '@paysync/contract';
 import type { ConfigOf } from '@paysync/config';
-import { createIdempotentProducer, createKafka, ensureTopics, sendAcked, type Kafka, type Producer } from '@paysync/kafka';
+import { createIdempotentProducer, createKafka, ensureTopics, partitionCount, sendAcked, type Kafka, type Producer } from '@paysync/kafka';
 import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
 import { createPool, lsnToBigInt, ReplicationStream, type Pgoutput, type Pool } from '@paysync/postgres';
 import { IncompatibleSchemaError, SchemaRegistryClient } from '@paysync/registry';
@@ -185,14 +185,7 @@ export class CaptureService {
 
   private async ensureTopic(topic: string): Promise<number> {
     await ensureTopics(this.kafka, [{ topic, numPartitions: this.config.topicPartitions }]);
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-      return metadata.topics[0].partitions.length;
-    } finally {
-      await admin.disconnect();
-    }
+    return partitionCount(this.kafka, topic);
   }
 
   private async heartbeat(): Promise<void> {

@@ -1,5 +1,5 @@
 import { avroSchemasFor, keySubject, partitionOf, rowFromPgText, topicName, valueSubject, type ChangeEnvelope, type RegistrySerde, type TableShape } from '@paysync/contract';
-import { sendAcked, type Kafka, type Message, type Producer } from '@paysync/kafka';
+import { partitionCount, sendAcked, type Kafka, type Message, type Producer } from '@paysync/kafka';
 import { lsnToBigInt, qualifiedName, quoteIdent, type Pool } from '@paysync/postgres';
 import type { Key } from '../sides/side';
 
@@ -27,7 +27,7 @@ export class DriftRepair {
     const [keyEncoder, valueEncoder, partitions] = await Promise.all([
       this.serde.encoderFor(keySubject(topic), schemas.key),
       this.serde.encoderFor(valueSubject(topic), schemas.value),
-      this.partitionCount(topic),
+      partitionCount(this.kafka, topic),
     ]);
     const fence = await this.fence();
     const rows = await this.readRows(shape, keys);
@@ -78,16 +78,5 @@ export class DriftRepair {
       params,
     );
     return new Map(rows.map((r) => [JSON.stringify(shape.primaryKey.map((k) => r[k])), r]));
-  }
-
-  private async partitionCount(topic: string): Promise<number> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-      return metadata.topics[0].partitions.length;
-    } finally {
-      await admin.disconnect();
-    }
   }
 }
