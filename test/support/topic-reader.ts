@@ -1,5 +1,5 @@
 import { RegistrySerde, type ChangeEnvelope } from '@paysync/contract';
-import { createConsumer, type Kafka } from '@paysync/kafka';
+import { createConsumer, partitionOffsets, type Kafka } from '@paysync/kafka';
 import { SchemaRegistryClient } from '@paysync/registry';
 import { uniqueName } from './fixtures';
 import { stackAddresses } from './stack-addresses';
@@ -15,14 +15,8 @@ export interface ReadRecord {
 
 /** Sum of the high watermarks of a topic: how many records it holds (nothing is compacted in tests). */
 export async function topicRecordCount(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((sum, p) => sum + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
+  const offsets = await partitionOffsets(kafka, topic);
+  return offsets.reduce((sum, p) => sum + Number(p.high), 0);
 }
 
 export interface RawRecord {
@@ -35,11 +29,8 @@ export interface RawRecord {
 
 /** Reads every record of the topic present when called, as bytes. */
 export async function readRawTopic(kafka: Kafka, topic: string): Promise<RawRecord[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const highs = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const pending = new Map(highs.filter((p) => Number(p.high) > 0).map((p) => [p.partition, BigInt(p.high)]));
+  const highs = await partitionOffsets(kafka, topic);
+  const pending = new Map(highs.filter((p) => p.high > 0n).map((p) => [p.partition, p.high]));
   if (pending.size === 0) return [];
   const consumer = createConsumer(kafka, { groupId: uniqueName('paysync-test-reader'), maxBytesPerPartition: 8 * 1024 * 1024 });
   const records: RawRecord[] = [];

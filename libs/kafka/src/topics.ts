@@ -8,8 +8,28 @@ export interface TopicSpec {
   config?: Record<string, string>;
 }
 
+/**
+ * Runs an admin operation again while Kafka answers with a retriable error: right after a topic is
+ * created its partitions may have no leader for a moment ("This server does not host this
+ * topic-partition"), which must not stop a service.
+ */
+export async function withKafkaRetries<T>(operation: () => Promise<T>, attempts = 30): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation();
+    } catch (err) {
+      if (!(err as { retriable?: boolean }).retriable || attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 100 * attempt)));
+    }
+  }
+}
+
 /** Creates the topics that do not exist yet; existing ones are left as they are. */
-export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
+export function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
+  return withKafkaRetries(() => createMissingTopics(kafka, specs));
+}
+
+async function createMissingTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -50,7 +70,11 @@ export interface PartitionOffsets {
   high: bigint;
 }
 
-export async function partitionOffsets(kafka: Kafka, topic: string): Promise<PartitionOffsets[]> {
+export function partitionOffsets(kafka: Kafka, topic: string): Promise<PartitionOffsets[]> {
+  return withKafkaRetries(() => readPartitionOffsets(kafka, topic));
+}
+
+async function readPartitionOffsets(kafka: Kafka, topic: string): Promise<PartitionOffsets[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -89,7 +113,11 @@ export async function missingTopics(kafka: Kafka, topics: string[]): Promise<str
 }
 
 /** How many partitions the topic has. */
-export async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
+export function partitionCount(kafka: Kafka, topic: string): Promise<number> {
+  return withKafkaRetries(() => readPartitionCount(kafka, topic));
+}
+
+async function readPartitionCount(kafka: Kafka, topic: string): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   try {
