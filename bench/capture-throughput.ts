@@ -21,6 +21,7 @@ import { createScratchDatabase, uniqueName, type ScratchDatabase } from '../test
 import type { PaysyncProcess } from '../test/support/paysync-process';
 import { stackAddresses } from '../test/support/stack-addresses';
 import { topicRecordCount } from '../test/support/topic-reader';
+import { deleteRegistrySubjectsStartingWith } from '../demo/stack-cleanup';
 
 function countArg(index: number, fallback: number, min: number): number {
   const text = process.argv[index];
@@ -64,7 +65,7 @@ async function newFixture(ddl: string[]): Promise<CaptureFixture> {
   const fixture = await CaptureFixture.create(ddl);
   cleanups.push(async () => {
     await fixture.cleanup();
-    await deleteRegistrySubjects(`${fixture.prefix}.`);
+    await deleteRegistrySubjectsStartingWith(stackAddresses().PAYSYNC_TEST_REGISTRY_URL, `${fixture.prefix}.`);
   });
   return fixture;
 }
@@ -73,20 +74,6 @@ async function newScratchDatabase(prefix: string): Promise<ScratchDatabase> {
   const db = await createScratchDatabase(prefix);
   cleanups.push(() => db.drop());
   return db;
-}
-
-/** The registry keeps subjects after their topics are gone: delete this run's, soft then for good. */
-async function deleteRegistrySubjects(prefix: string): Promise<void> {
-  const base = stackAddresses().PAYSYNC_TEST_REGISTRY_URL;
-  const response = await fetch(`${base}/subjects`);
-  if (!response.ok) throw new Error(`registry: GET /subjects answered ${response.status}`);
-  const subjects = ((await response.json()) as string[]).filter((s) => s.startsWith(prefix));
-  for (const subject of subjects) {
-    for (const query of ['', '?permanent=true']) {
-      const deleted = await fetch(`${base}/subjects/${encodeURIComponent(subject)}${query}`, { method: 'DELETE' });
-      if (!deleted.ok && deleted.status !== 404) throw new Error(`registry: DELETE subject ${subject}${query} answered ${deleted.status}`);
-    }
-  }
 }
 
 async function currentInsertLsn(pool: Pool): Promise<string> {
