@@ -1,4 +1,4 @@
-import { keyId, type ComparedTable, type Key, type KeyRange, type ReconcileSide } from '../sides/side';
+import type { ComparedTable, Key, KeyRange, ReconcileSide } from '../sides/side';
 
 export type DriftKind = 'missing' | 'extra' | 'different';
 
@@ -64,4 +64,3 @@ export function classify(source: Map<string, string>, target: Map<string, string
   return out;
 }
 
-export { keyId };

@@ -105,10 +105,6 @@ export class MysqlTarget implements Target {
   }
 }
 
-interface StoredVersion extends Version {
-  deleted: boolean;
-}
-
 class MysqlTransaction implements TargetTransaction {
   private done = false;
 
@@ -149,10 +145,10 @@ class MysqlTransaction implements TargetTransaction {
     return { applied: winners.length, stale: changes.length - winners.length };
   }
 
-  private async lockVersions(label: string, changes: RowChange[]): Promise<Map<string, StoredVersion>> {
-    const [rows] = await this.db.query(`SELECT row_key AS rowKey, lsn, seq, deleted FROM ${VERSIONS} WHERE key_hash IN (?) FOR UPDATE`, [changes.map((c) => keyHash(label, c.rowKey))]);
+  private async lockVersions(label: string, changes: RowChange[]): Promise<Map<string, Version>> {
+    const [rows] = await this.db.query(`SELECT row_key AS rowKey, lsn, seq FROM ${VERSIONS} WHERE key_hash IN (?) FOR UPDATE`, [changes.map((c) => keyHash(label, c.rowKey))]);
     return new Map(
-      (rows as { rowKey: string; lsn: string; seq: string; deleted: number }[]).map((r) => [r.rowKey, { lsn: BigInt(r.lsn), seq: BigInt(r.seq), deleted: Boolean(r.deleted) }]),
+      (rows as { rowKey: string; lsn: string; seq: string }[]).map((r) => [r.rowKey, { lsn: BigInt(r.lsn), seq: BigInt(r.seq) }]),
     );
   }
 

@@ -27,15 +27,12 @@ export class PostgresTarget implements Target {
     const label = `${name.schema}.${name.table}`;
     const columns = await inTransaction(this.pool, async (db) => {
       await db.query(DDL_LOCK);
-      let existing = await readTargetColumns(db, name);
-      if (!existing) {
-        await createTable(db, source, name);
-      } else {
-        if (await addMissingColumns(db, source, name, existing.types).then((added) => added.length === 0)) return existing;
-      }
-      existing = await readTargetColumns(db, name);
-      if (!existing) throw new Error(`target table ${label} was not created`);
-      return existing;
+      const existing = await readTargetColumns(db, name);
+      if (!existing) await createTable(db, source, name);
+      else if ((await addMissingColumns(db, source, name, existing.types)).length === 0) return existing;
+      const created = await readTargetColumns(db, name);
+      if (!created) throw new Error(`target table ${label} was not created`);
+      return created;
     });
     if (columns.primaryKey.length === 0) throw new Error(`target table ${label} has no primary key: apply needs one to upsert by key`);
     return { source, name, label, primaryKey: columns.primaryKey, columnTypes: columns.types };
