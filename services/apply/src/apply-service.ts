@@ -18,8 +18,6 @@ import type { Target } from './targets/target';
 export type ApplyConfig = ConfigOf<typeof applySettings>;
 
 export interface ApplyServiceOptions {
-  /** Replay: where partitions start instead of the target's stored offsets. */
-  startOffset?: (topic: string, partition: number) => Promise<bigint | undefined>;
   stopBefore?: ConstructorParameters<typeof ApplyLoop>[0]['stopBefore'];
   onBatch?: (topic: string, partition: number, outcome: BatchOutcome, highWatermark: bigint) => void;
   /** Replay does not serve HTTP. */
@@ -79,7 +77,6 @@ export class ApplyService {
     await this.untilDone('dead-letter topic', () => ensureTopics(this.kafka, [{ topic: this.deadLetterTopic, numPartitions: 1 }]));
     this.producer = createIdempotentProducer(this.kafka);
     await this.producer.connect();
-    const stored = new Map((await this.target.storedOffsets(config.groupId)).map((o) => [`${o.topic}:${o.partition}`, o.nextOffset]));
     const names = new TableNames(this.target, parseTableMapping(config.tableMapping ?? [], this.target.kind));
     const writer = new ChangeWriter(this.target, new RecordDecoder(new RegistrySerde(new SchemaRegistryClient(config.schemaRegistryUrl))), names);
     const deadLetters = new DeadLetterWriter(this.producer, this.deadLetterTopic);
@@ -94,7 +91,8 @@ export class ApplyService {
       topics: this.topics,
       applier,
       logger,
-      startOffset: this.options.startOffset ?? (async (topic, partition) => stored.get(`${topic}:${partition}`)),
+      // Read at every group join, not once: after a rebalance the target holds newer offsets than at start.
+      startOffset: async (topic, partition) => (await this.target.storedOffsets(config.groupId)).find((o) => o.topic === topic && o.partition === partition)?.nextOffset,
       partitionsConcurrently: config.mode === 'transactional' ? 1 : config.partitionsConcurrently,
       maxBytesPerPartition: config.fetchMaxBytesPerPartition,
       stopBefore: this.options.stopBefore,
