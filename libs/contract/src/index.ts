@@ -11,3 +11,4 @@ export * from './wire-format';
 export * from './registry-serde';
 export * from './shape-from-schemas';
 export * from './target-names';
+export * from './apply-bookkeeping';

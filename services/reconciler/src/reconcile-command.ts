@@ -14,7 +14,7 @@ function printText(report: RunReport): string {
       const head = `${t.table}: ${t.rows.toLocaleString('en-US')} rows compared in ${t.seconds.toFixed(1)} s (${t.rowsPerSecond.toLocaleString('en-US')} rows/s over both sides): ${found === 0 ? 'no drift' : `${found} drifted`}`;
       const lines = (['missing', 'extra', 'different'] as const).flatMap((kind) => t[kind].map((key) => `  ${kind}: ${JSON.stringify(key)}`));
       const notes = [
-        ...(t.unsettled > 0 ? [`  ${t.unsettled} rows still changing, checked again next run`] : []),
+        ...(t.unsettled > 0 ? [`  ${t.unsettled} rows not settled (${t.fenceMissed ?? 'still changing'}), checked again next run`] : []),
         ...(t.repaired > 0 ? [`  ${t.repaired} keys re-published from the source for apply to repair`] : []),
       ];
       return [head, ...lines, ...notes].join('\n');
@@ -41,7 +41,8 @@ export const reconcileCommand = defineCommand({
       process.stderr.write(`paysync reconcile: --table ${table} is not one of PAYSYNC_TABLES (${config.tables.join(', ')})\n`);
       return 2;
     }
-    const logger = createLogger({ service: 'reconciler', level: once ? 'warn' : config.logLevel });
+    // With --once the report owns stdout (--json pipes into other tools); warnings go to stderr.
+    const logger = createLogger({ service: 'reconciler', level: once ? 'warn' : config.logLevel, ...(once ? { destination: process.stderr } : {}) });
     let service: ReconcileService;
     try {
       service = new ReconcileService(config, logger);

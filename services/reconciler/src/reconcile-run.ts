@@ -1,6 +1,7 @@
 import { readTableShape, targetNameOf, type TargetKind, type TargetName } from '@paysync/contract';
-import { createPool, lsnToBigInt, type Pool } from '@paysync/postgres';
+import { createPool, type Pool } from '@paysync/postgres';
 import { confirmPersistent } from './compare/persistence-check';
+import type { PipelineFence } from './compare/pipeline-fence';
 import { narrowDifferences, type Candidate } from './compare/range-narrowing';
 import type { DriftRepair } from './repair/drift-repair';
 import type { ComparedTable, ReconcileSide } from './sides/side';
@@ -14,6 +15,8 @@ export interface TableReport {
   different: Record<string, string | number>[];
   /** Differences on rows that kept changing during the re-checks: looked at again next run. */
   unsettled: number;
+  /** Why the re-checks could not wait for the pipeline (their differences are unsettled). */
+  fenceMissed?: string;
   /** Drifted keys re-published through Kafka (repair on). */
   repaired: number;
   seconds: number;
@@ -32,7 +35,7 @@ export interface RunOptions {
   splitFactor: number;
   maxRowsPerSecond: number;
   recheckDelaysMs: number[];
-  slot?: string;
+  fence: PipelineFence;
   repair?: DriftRepair;
 }
 
@@ -71,9 +74,9 @@ export class ReconcileRun {
         await this.throttle(scanned, started);
       },
     });
-    const { drift, unsettled } = await confirmPersistent(this.source, this.target, table, candidates, {
+    const { drift, unsettled, fenceMissed } = await confirmPersistent(this.source, this.target, table, candidates, {
       delaysMs: this.options.recheckDelaysMs,
-      fence: () => this.fence(),
+      fence: () => this.options.fence.pass(label),
     });
     const repaired = this.options.repair ? await this.options.repair.repair(shape, drift.map((d) => d.key)) : 0;
     const seconds = (Date.now() - started) / 1000;
@@ -85,6 +88,7 @@ export class ReconcileRun {
       extra: keysOf('extra'),
       different: keysOf('different'),
       unsettled,
+      ...(fenceMissed ? { fenceMissed } : {}),
       repaired,
       seconds,
       rowsPerSecond: Math.round(scanned / Math.max(seconds, 0.001)),
@@ -95,19 +99,6 @@ export class ReconcileRun {
     if (this.options.maxRowsPerSecond <= 0) return;
     const due = (scanned / this.options.maxRowsPerSecond) * 1000 - (Date.now() - started);
     if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
-  }
-
-  /** Everything the source committed until now is in Kafka once the slot confirmed past it. */
-  private async fence(): Promise<void> {
-    if (!this.options.slot) return;
-    const { rows } = await this.sourcePool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
-    const fence = lsnToBigInt(rows[0].lsn);
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const { rows: slot } = await this.sourcePool.query<{ lsn: string | null }>('SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1', [this.options.slot]);
-      if (slot[0]?.lsn && lsnToBigInt(slot[0].lsn) >= fence) return;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
   }
 }
 

@@ -30,7 +30,19 @@ export const reconcilerSettings = {
       if (!/^\d{1,7}$/.test(v)) throw new Error('must be a number of milliseconds');
     },
   }),
-  slot: optional(text('PAYSYNC_SLOT', { description: 'Capture\'s replication slot: each re-check first waits until it confirmed the source\'s current LSN (the fence).', example: 'paysync' })),
+  slot: optional(text('PAYSYNC_SLOT', { description: 'Capture\'s replication slot: each re-check first waits until it confirmed the source\'s current LSN (the capture half of the fence).', example: 'paysync' })),
+  groupId: optional(
+    text('PAYSYNC_GROUP_ID', {
+      description: 'Consumer group of the apply writing this target: each re-check then waits until it applied everything in Kafka (the apply half of the fence; needs PAYSYNC_KAFKA_BROKERS). Without it a lagging apply can look like drift under load.',
+      example: 'paysync-apply-replica1',
+    }),
+  ),
+  fenceTimeoutMs: integer('PAYSYNC_RECONCILE_FENCE_TIMEOUT_MS', {
+    description: 'Longest wait for the pipeline to catch up before a re-check; past it the differing keys are reported as unsettled, not as drift.',
+    default: 60_000,
+    min: 1000,
+    max: 3_600_000,
+  }),
   webhookUrl: optional(url('PAYSYNC_RECONCILE_WEBHOOK_URL', { description: 'Receives a POST with the JSON report of a run that found drift.', example: 'https://alerts.example/paysync', protocols: ['http:', 'https:'], secret: true })),
   repair: flag('PAYSYNC_RECONCILE_REPAIR', {
     description: 'Repair drift: publish each drifted key\'s current source row (or its deletion) to its table topic, so apply rewrites it (needs the Kafka and registry settings).',

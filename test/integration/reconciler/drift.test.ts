@@ -12,25 +12,32 @@ const ROWS = 1_000_000;
 const PAYOUTS = 'public.payouts';
 
 interface Report {
-  tables: { table: string; rows: number; rowsPerSecond: number; repaired: number; missing: Record<string, unknown>[]; extra: Record<string, unknown>[]; different: Record<string, unknown>[] }[];
+  tables: { table: string; rows: number; rowsPerSecond: number; repaired: number; unsettled: number; fenceMissed?: string; missing: Record<string, unknown>[]; extra: Record<string, unknown>[]; different: Record<string, unknown>[] }[];
 }
 
 /** One source, captured once, applied into a PostgreSQL and a MariaDB target; the reconciler compares each. */
 describe('reconciler', () => {
   let source: CaptureFixture;
-  const targets: { kind: 'postgres' | 'mysql'; db: ScratchTarget; apply: PaysyncProcess }[] = [];
+  const targets: { kind: 'postgres' | 'mysql'; db: ScratchTarget; apply: PaysyncProcess; groupId: string }[] = [];
 
+  /** One `reconcile --once --json`, fenced on capture's slot and on the target's apply group. */
   const reconcile = async (target: ScratchTarget, tables: string[], extra: Record<string, string> = {}): Promise<{ code: number | string; report: Report; output: string }> => {
+    const stack = stackAddresses();
     const run = startPaysync('reconcile', {
       PAYSYNC_SOURCE_URL: source.db.url,
       PAYSYNC_TARGET_URL: target.url,
       PAYSYNC_TABLES: tables.join(','),
       PAYSYNC_SLOT: source.slot,
+      PAYSYNC_GROUP_ID: targets.find((t) => t.db === target)!.groupId,
+      PAYSYNC_KAFKA_BROKERS: stack.PAYSYNC_TEST_KAFKA_BROKERS,
+      PAYSYNC_TOPIC_PREFIX: source.prefix,
       PAYSYNC_RECONCILE_RECHECK_DELAYS_MS: '500,1000,2000',
       ...extra,
     }, ['--once', '--json']);
     const code = await run.exited;
-    return { code, report: JSON.parse(run.output().trim().split('\n').pop() ?? '{}') as Report, output: run.output() };
+    const json = run.output().split('\n').find((line) => line.startsWith('{"startedAt"'));
+    if (json === undefined) throw new Error(`reconcile printed no report (exit ${code}):\n${run.output()}`);
+    return { code, report: JSON.parse(json) as Report, output: run.output() };
   };
 
   beforeAll(async () => {
@@ -47,15 +54,16 @@ describe('reconciler', () => {
     const stack = stackAddresses();
     for (const kind of ['postgres', 'mysql'] as const) {
       const db = kind === 'postgres' ? await createScratchPostgresTarget() : await createScratchMysqlTarget();
+      const groupId = uniqueName(`paysync-apply-${kind}`);
       const apply = startPaysync('apply', {
         PAYSYNC_TARGET_URL: db.url,
-        PAYSYNC_GROUP_ID: uniqueName(`paysync-apply-${kind}`),
+        PAYSYNC_GROUP_ID: groupId,
         PAYSYNC_TABLES: tables.join(','),
         PAYSYNC_KAFKA_BROKERS: stack.PAYSYNC_TEST_KAFKA_BROKERS,
         PAYSYNC_SCHEMA_REGISTRY_URL: stack.PAYSYNC_TEST_REGISTRY_URL,
         PAYSYNC_TOPIC_PREFIX: source.prefix,
       });
-      targets.push({ kind, db, apply });
+      targets.push({ kind, db, apply, groupId });
     }
     for (const { kind, db } of targets) {
       const payouts = kind === 'postgres' ? 'public.payouts' : 'payouts';
@@ -95,17 +103,30 @@ describe('reconciler', () => {
 
     // Repair goes through Kafka (apply stays the only writer); the next run finds nothing.
     const stack = stackAddresses();
-    const repair = await reconcile(db, [PAYOUTS], {
-      PAYSYNC_RECONCILE_REPAIR: 'true',
-      PAYSYNC_KAFKA_BROKERS: stack.PAYSYNC_TEST_KAFKA_BROKERS,
-      PAYSYNC_SCHEMA_REGISTRY_URL: stack.PAYSYNC_TEST_REGISTRY_URL,
-      PAYSYNC_TOPIC_PREFIX: source.prefix,
-    });
+    const repair = await reconcile(db, [PAYOUTS], { PAYSYNC_RECONCILE_REPAIR: 'true', PAYSYNC_SCHEMA_REGISTRY_URL: stack.PAYSYNC_TEST_REGISTRY_URL });
     expect(repair.code).toBe(3);
     expect(repair.report.tables[0]).toMatchObject({ repaired: 4 });
     let after: Awaited<ReturnType<typeof reconcile>> | undefined;
     await waitUntil(() => `no drift after the repair; last report: ${JSON.stringify(after?.report)}`, async () => (after = await reconcile(db, [PAYOUTS])).code === 0, 120_000, 1000);
     process.stdout.write(`reconciler, ${kind} target: ${table.rows} rows, ${clean.report.tables[0].rowsPerSecond.toLocaleString('en-US')} rows/s over both sides with no drift, ${table.rowsPerSecond.toLocaleString('en-US')} rows/s with drift\n`);
+  });
+
+  it.each(['postgres', 'mysql'] as const)('leaves a change apply has not applied yet unsettled, never drift (%s target)', async (kind) => {
+    const { db, apply } = targets.find((t) => t.kind === kind)!;
+    apply.kill('SIGSTOP');
+    try {
+      const { rows } = await source.db.pool.query<{ id: string }>(`UPDATE accounts SET balance = balance + 0, owner = owner || '.' WHERE id = 7 RETURNING id`);
+      expect(rows).toHaveLength(1);
+      const paused = await reconcile(db, ['public.accounts'], { PAYSYNC_RECONCILE_FENCE_TIMEOUT_MS: '3000' });
+      expect({ code: paused.code, table: paused.report.tables[0] }).toMatchObject({ code: 0, table: { different: [], unsettled: 1, fenceMissed: expect.stringContaining('did not apply') } });
+    } finally {
+      apply.kill('SIGCONT');
+    }
+    let after: Awaited<ReturnType<typeof reconcile>> | undefined;
+    await waitUntil(() => `the change applied and no drift; last report: ${JSON.stringify(after?.report)}`, async () => {
+      after = await reconcile(db, ['public.accounts']);
+      return after.code === 0 && after.report.tables[0].unsettled === 0;
+    }, 120_000, 1000);
   });
 
   it('reports no drift in ten consecutive runs under a continuous write load, for both targets', async () => {

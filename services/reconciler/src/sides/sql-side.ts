@@ -16,7 +16,7 @@ export interface SqlRunner {
  * dialects (they differ only in the expressions of canonical-row.ts and in placeholders).
  */
 export class SqlSide implements ReconcileSide {
-  constructor(private readonly runner: SqlRunner) {}
+  constructor(readonly runner: SqlRunner) {}
 
   async digest(table: ComparedTable, range: KeyRange): Promise<RangeDigest> {
     const { where, params } = this.rangePredicate(table, range);

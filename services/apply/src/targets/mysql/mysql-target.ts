@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { codecFor, type Row } from '@paysync/contract';
+import { APPLY_OFFSETS_TABLE, codecFor, type Row } from '@paysync/contract';
 import { createMysqlPool, databaseOf, quoteMysqlIdent as q, type MysqlConnection, type MysqlPool } from '@paysync/mysql';
 import type { RowChange, SourceTable, Version } from '../../changes/row-change';
 import { isNewer } from '../../changes/row-change';
@@ -7,7 +7,7 @@ import type { ApplyResult, ResolvedTable, StoredOffset, Target, TargetName, Targ
 import { isTransientMysqlError } from './mysql-errors';
 import { mysqlTypeOf, toMysqlValue } from './mysql-types';
 
-const OFFSETS = 'paysync_apply_offsets';
+const OFFSETS = APPLY_OFFSETS_TABLE.mysql.table;
 const VERSIONS = 'paysync_row_versions';
 
 const BOOKKEEPING_DDL = [

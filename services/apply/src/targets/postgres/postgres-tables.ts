@@ -1,13 +1,16 @@
+import { APPLY_OFFSETS_TABLE } from '@paysync/contract';
 import { qualifiedName, quoteIdent, type Queryable } from '@paysync/postgres';
 import type { SourceTable } from '../../changes/row-change';
 import type { TargetName } from '../target';
+
+export const OFFSETS = APPLY_OFFSETS_TABLE.postgres.table;
 
 /** Serialises paysync's DDL on one target (two apply processes may start together). */
 export const DDL_LOCK = `SELECT pg_advisory_xact_lock(hashtext('paysync.apply.ddl'))`;
 
 export const BOOKKEEPING_DDL = [
   'CREATE SCHEMA IF NOT EXISTS paysync',
-  `CREATE TABLE IF NOT EXISTS paysync.apply_offsets (
+  `CREATE TABLE IF NOT EXISTS ${OFFSETS} (
      group_id text NOT NULL, topic text NOT NULL, partition int NOT NULL,
      next_offset bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(),
      PRIMARY KEY (group_id, topic, partition))`,

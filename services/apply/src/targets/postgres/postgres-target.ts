@@ -3,7 +3,7 @@ import type { RowChange, SourceTable, Version } from '../../changes/row-change';
 import type { ApplyResult, ResolvedTable, StoredOffset, Target, TargetName, TargetTransaction } from '../target';
 import { isTransientPostgresError } from './postgres-errors';
 import { truncateRows, writeRows } from './postgres-row-writer';
-import { addMissingColumns, BOOKKEEPING_DDL, createTable, DDL_LOCK, readTargetColumns } from './postgres-tables';
+import { addMissingColumns, BOOKKEEPING_DDL, createTable, DDL_LOCK, OFFSETS, readTargetColumns } from './postgres-tables';
 
 /** A PostgreSQL target: the source's schema.table by default, paysync's own tables in schema paysync. */
 export class PostgresTarget implements Target {
@@ -51,7 +51,7 @@ export class PostgresTarget implements Target {
 
   async storedOffsets(groupId: string): Promise<StoredOffset[]> {
     const { rows } = await this.pool.query<{ topic: string; partition: string; next_offset: string }>(
-      'SELECT topic, partition, next_offset FROM paysync.apply_offsets WHERE group_id = $1',
+      `SELECT topic, partition, next_offset FROM ${OFFSETS} WHERE group_id = $1`,
       [groupId],
     );
     return rows.map((r) => ({ topic: r.topic, partition: Number(r.partition), nextOffset: BigInt(r.next_offset) }));
@@ -86,7 +86,7 @@ class PostgresTransaction implements TargetTransaction {
   async lockOffset(groupId: string, topic: string, partition: number): Promise<bigint> {
     // The no-op update takes the row lock whether the row is new or not, and returns what is stored.
     const { rows } = await this.client.query<{ next_offset: string }>(
-      `INSERT INTO paysync.apply_offsets AS o (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
+      `INSERT INTO ${OFFSETS} AS o (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
        ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = o.next_offset
        RETURNING next_offset`,
       [groupId, topic, partition],
@@ -96,7 +96,7 @@ class PostgresTransaction implements TargetTransaction {
 
   async saveOffset(groupId: string, topic: string, partition: number, nextOffset: bigint): Promise<void> {
     await this.client.query(
-      `UPDATE paysync.apply_offsets SET next_offset = $4, updated_at = now() WHERE group_id = $1 AND topic = $2 AND partition = $3`,
+      `UPDATE ${OFFSETS} SET next_offset = $4, updated_at = now() WHERE group_id = $1 AND topic = $2 AND partition = $3`,
       [groupId, topic, partition, nextOffset.toString()],
     );
   }
