@@ -12,16 +12,16 @@
  * Every wait is bounded and says what it waited for; what the run creates (databases, slots,
  * topics, registry subjects) is removed, also after a failure or Ctrl-C.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
-import { createPool, lsnToBigInt, type Pool } from '@paysync/postgres';
+import { lsnToBigInt, type Pool } from '@paysync/postgres';
 import { CaptureFixture } from '../test/support/capture-fixture';
 import { createScratchDatabase, uniqueName, type ScratchDatabase } from '../test/support/fixtures';
 import type { PaysyncProcess } from '../test/support/paysync-process';
 import { stackAddresses } from '../test/support/stack-addresses';
 import { topicRecordCount } from '../test/support/topic-reader';
 import { deleteRegistrySubjectsStartingWith } from '../demo/stack-cleanup';
+import { atCleanup, log, runBenchmark } from './bench-run';
+import { codeVersion, loadAverage, machine, postgresVersion } from './machine';
+import { libpqTarget, runBounded } from './run-program';
 
 function countArg(index: number, fallback: number, min: number): number {
   const text = process.argv[index];
@@ -47,23 +47,9 @@ const TABLE_DDL = `CREATE TABLE public.bench (id bigint PRIMARY KEY, amount nume
 const insertRows = (from: number, to: number): string =>
   `INSERT INTO public.bench SELECT g, g / 7.0, 'payment ' || g, now() FROM generate_series(${from}, ${to}) g`;
 
-const cleanups: (() => Promise<void>)[] = [];
-let cleaning: Promise<void> | undefined;
-
-function cleanupAll(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const cleanup of cleanups.reverse()) {
-      await cleanup().catch((err: unknown) => console.error(`cleanup failed (remove by hand): ${String(err)}`));
-    }
-  })();
-  return cleaning;
-}
-
-const log = (text: string): void => void process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${text}\n`);
-
 async function newFixture(ddl: string[]): Promise<CaptureFixture> {
   const fixture = await CaptureFixture.create(ddl);
-  cleanups.push(async () => {
+  atCleanup(async () => {
     await fixture.cleanup();
     await deleteRegistrySubjectsStartingWith(stackAddresses().PAYSYNC_TEST_REGISTRY_URL, `${fixture.prefix}.`);
   });
@@ -72,7 +58,7 @@ async function newFixture(ddl: string[]): Promise<CaptureFixture> {
 
 async function newScratchDatabase(prefix: string): Promise<ScratchDatabase> {
   const db = await createScratchDatabase(prefix);
-  cleanups.push(() => db.drop());
+  atCleanup(() => db.drop());
   return db;
 }
 
@@ -159,38 +145,6 @@ async function stopCapture(capture: PaysyncProcess): Promise<void> {
   if (code !== 0) throw new Error(`capture exited with ${code} on SIGTERM; last output:\n${capture.output().slice(-3000)}`);
 }
 
-/** Runs a program to completion within `timeoutMs` (then kills it); rejects with its stderr on failure. */
-function runBounded(step: string, file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const child = spawn(file, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => {
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      reject(new Error(`${step}: not done after ${Math.round(timeoutMs / 1000)} s, killed; stderr:\n${stderr.slice(-3000)}`));
-    }, timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(new Error(`${step}: could not run ${file}: ${err.message}`));
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve((Date.now() - started) / 1000);
-      else reject(new Error(`${step}: ${file} exited with ${code ?? signal}; stderr:\n${stderr.slice(-3000)}`));
-    });
-  });
-}
-
-/** libpq tools get the URL without its password (it stays out of `ps`) and the password through PGPASSWORD. */
-function libpqTarget(url: string): { url: string; env: NodeJS.ProcessEnv } {
-  const parsed = new URL(url);
-  const password = decodeURIComponent(parsed.password);
-  parsed.password = '';
-  return { url: parsed.toString(), env: { PATH: process.env.PATH ?? '', PGPASSWORD: password } };
-}
-
 async function expectRecords(fixture: CaptureFixture, expected: number, step: string): Promise<void> {
   const count = await topicRecordCount(fixture.kafka, fixture.topic('public.bench'));
   if (count < expected) throw new Error(`${step}: the topic holds ${count} records, expected ${expected}`);
@@ -235,7 +189,7 @@ async function streaming(figures: Figure[]): Promise<void> {
 
   log('streaming: pg_recvlogical decoding the load to /dev/null');
   const pg = libpqTarget(fixture.db.url);
-  const rawSeconds = await runBounded(
+  const { seconds: rawSeconds } = await runBounded(
     'pg_recvlogical',
     'pg_recvlogical',
     ['-d', pg.url, '--slot', rawSlot, '--start', '--no-loop', '-E', endLsn, '-f', '/dev/null', '-o', 'proto_version=1', '-o', `publication_names=${fixture.publication}`, '-o', 'messages=true'],
@@ -275,7 +229,7 @@ async function initialCopy(figures: Figure[]): Promise<void> {
   const target = await newScratchDatabase('paysync_bench_dump');
   const source = libpqTarget(fixture.db.url);
   const into = libpqTarget(target.url);
-  const dumpSeconds = await runBounded(
+  const { seconds: dumpSeconds } = await runBounded(
     'pg_dump | psql',
     'bash',
     ['-o', 'pipefail', '-c', 'PGPASSWORD="$SOURCE_PASSWORD" pg_dump --no-owner --no-privileges -t public.bench "$SOURCE" | psql -q -X -v ON_ERROR_STOP=1 -o /dev/null "$TARGET"'],
@@ -328,36 +282,21 @@ async function bigTransaction(figures: Figure[]): Promise<void> {
   });
 }
 
-async function serverVersionOf(url: string): Promise<string> {
-  const pool = createPool(url, { applicationName: 'paysync-bench', max: 1 });
-  try {
-    return (await pool.query<{ v: string }>(`SELECT split_part(version(), ' on ', 1) AS v`)).rows[0].v;
-  } finally {
-    await pool.end();
-  }
-}
-
-function machine(serverVersion: string): string {
-  const os = /PRETTY_NAME="([^"]+)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? process.platform;
-  return `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os}, node ${process.version}, ${serverVersion}`;
-}
-
 async function main(): Promise<void> {
   const startedAt = new Date();
   // The built capture that runs is whatever the working tree held at `npm run build`.
-  const codeVersion = execFileSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8' }).trim();
-  const serverVersion = await serverVersionOf(stackAddresses().PAYSYNC_TEST_PG_URL);
-  const load = loadavg();
+  const code = codeVersion();
+  const serverVersion = await postgresVersion(stackAddresses().PAYSYNC_TEST_PG_URL);
+  const load = loadAverage();
   const figures: Figure[] = [];
   await streaming(figures);
   await initialCopy(figures);
   if (bigTxRows > 0) await bigTransaction(figures);
 
-  const after = loadavg();
   console.log(`\ncommand: ${command}`);
-  console.log(`machine: ${machine(serverVersion)}`);
-  console.log(`code: ${codeVersion}`);
-  console.log(`run: ${startedAt.toISOString()} .. ${new Date().toISOString()}; load average at start ${load.map((l) => l.toFixed(1)).join(' ')}, at end ${after.map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`machine: ${machine([serverVersion])}`);
+  console.log(`code: ${code}`);
+  console.log(`run: ${startedAt.toISOString()} .. ${new Date().toISOString()}; load average at start ${load}, at end ${loadAverage()}`);
   console.log(`capture: default settings except ${captureSettings || 'none'}`);
   console.log('PostgreSQL, Kafka, the registry and this benchmark share these cores.\n');
   console.log('| what | measured | peer | goal | met |');
@@ -366,22 +305,4 @@ async function main(): Promise<void> {
   for (const f of figures) console.log(`| ${[f.what, f.value, f.peer, f.goal, f.met ? 'yes' : 'no'].map(cell).join(' | ')} |`);
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: removing what the benchmark created`);
-    void cleanupAll().finally(() => process.exit(130));
-  });
-}
-
-void main()
-  .then(
-    () => 0,
-    (err: unknown) => {
-      console.error(err instanceof Error ? err.message : err);
-      return 1;
-    },
-  )
-  .then(async (code) => {
-    await cleanupAll();
-    process.exit(code);
-  });
+runBenchmark(main);
