@@ -1,8 +1,8 @@
 import { CaptureFixture } from '../../support/capture-fixture';
-import { uniqueName } from '../../support/fixtures';
-import { startPaysync, type PaysyncProcess } from '../../support/paysync-process';
+import { removeAppliedTargets, startAppliedTargets, type AppliedTarget } from '../../support/applied-targets';
+import { reconcileOnce } from '../../support/reconcile-once';
 import { stackAddresses } from '../../support/stack-addresses';
-import { createScratchMysqlTarget, createScratchPostgresTarget, type ScratchTarget } from '../../support/target-databases';
+import type { ScratchTarget } from '../../support/target-databases';
 import { waitUntil } from '../../support/wait';
 import { PAYMENTS_DDL, PAYMENTS_TABLES, PaymentsWorkload } from '../../../demo/payments-workload';
 
@@ -11,34 +11,13 @@ jest.setTimeout(1_200_000);
 const ROWS = 1_000_000;
 const PAYOUTS = 'public.payouts';
 
-interface Report {
-  tables: { table: string; rows: number; rowsPerSecond: number; repaired: number; unsettled: number; fenceMissed?: string; missing: Record<string, unknown>[]; extra: Record<string, unknown>[]; different: Record<string, unknown>[] }[];
-}
-
 /** One source, captured once, applied into a PostgreSQL and a MariaDB target; the reconciler compares each. */
 describe('reconciler', () => {
   let source: CaptureFixture;
-  const targets: { kind: 'postgres' | 'mysql'; db: ScratchTarget; apply: PaysyncProcess; groupId: string }[] = [];
+  let targets: AppliedTarget[] = [];
 
-  /** One `reconcile --once --json`, fenced on capture's slot and on the target's apply group. */
-  const reconcile = async (target: ScratchTarget, tables: string[], extra: Record<string, string> = {}): Promise<{ code: number | string; report: Report; output: string }> => {
-    const stack = stackAddresses();
-    const run = startPaysync('reconcile', {
-      PAYSYNC_SOURCE_URL: source.db.url,
-      PAYSYNC_TARGET_URL: target.url,
-      PAYSYNC_TABLES: tables.join(','),
-      PAYSYNC_SLOT: source.slot,
-      PAYSYNC_GROUP_ID: targets.find((t) => t.db === target)!.groupId,
-      PAYSYNC_KAFKA_BROKERS: stack.PAYSYNC_TEST_KAFKA_BROKERS,
-      PAYSYNC_TOPIC_PREFIX: source.prefix,
-      PAYSYNC_RECONCILE_RECHECK_DELAYS_MS: '500,1000,2000',
-      ...extra,
-    }, ['--once', '--json']);
-    const code = await run.exited;
-    const json = run.output().split('\n').find((line) => line.startsWith('{"startedAt"'));
-    if (json === undefined) throw new Error(`reconcile printed no report (exit ${code}):\n${run.output()}`);
-    return { code, report: JSON.parse(json) as Report, output: run.output() };
-  };
+  const reconcile = (target: ScratchTarget, tables: string[], extra: Record<string, string> = {}) =>
+    reconcileOnce(source, target, targets.find((t) => t.db === target)!.groupId, tables, extra);
 
   beforeAll(async () => {
     source = await CaptureFixture.create([
@@ -51,20 +30,7 @@ describe('reconciler', () => {
     ]);
     const tables = [...PAYMENTS_TABLES, PAYOUTS];
     await source.startCaptureStreaming(tables);
-    const stack = stackAddresses();
-    for (const kind of ['postgres', 'mysql'] as const) {
-      const db = kind === 'postgres' ? await createScratchPostgresTarget() : await createScratchMysqlTarget();
-      const groupId = uniqueName(`paysync-apply-${kind}`);
-      const apply = startPaysync('apply', {
-        PAYSYNC_TARGET_URL: db.url,
-        PAYSYNC_GROUP_ID: groupId,
-        PAYSYNC_TABLES: tables.join(','),
-        PAYSYNC_KAFKA_BROKERS: stack.PAYSYNC_TEST_KAFKA_BROKERS,
-        PAYSYNC_SCHEMA_REGISTRY_URL: stack.PAYSYNC_TEST_REGISTRY_URL,
-        PAYSYNC_TOPIC_PREFIX: source.prefix,
-      });
-      targets.push({ kind, db, apply, groupId });
-    }
+    targets = await startAppliedTargets(source, tables);
     for (const { kind, db } of targets) {
       const payouts = kind === 'postgres' ? 'public.payouts' : 'payouts';
       await waitUntil(`${kind} target to hold ${ROWS} payouts`, async () => Number((await db.query(`SELECT count(*) AS n FROM ${payouts}`))[0].n) === ROWS, 900_000, 2000);
@@ -72,11 +38,7 @@ describe('reconciler', () => {
   });
 
   afterAll(async () => {
-    for (const { apply, db } of targets) {
-      apply.kill('SIGKILL');
-      await apply.exited;
-      await db.drop();
-    }
+    await removeAppliedTargets(targets);
     await source?.cleanup();
   });
 

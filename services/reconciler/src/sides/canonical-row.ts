@@ -16,7 +16,7 @@ function quote(dialect: Dialect, name: string): string {
 export function canonicalValue(dialect: Dialect, column: ColumnShape): string {
   const c = quote(dialect, column.name);
   const pg = dialect === 'postgres';
-  if (column.category === 'array') return pg ? `array_to_json(${c})::text` : `CAST(${c} AS CHAR)`;
+  if (column.category === 'array') return pg ? `array_to_json(${c}${arrayElementsAsText(column)})::text` : `CAST(${c} AS CHAR)`;
   switch (column.typeName) {
     case 'timestamptz':
       return pg ? `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')` : `DATE_FORMAT(${c}, '%Y-%m-%dT%H:%i:%s.%f')`;
@@ -25,7 +25,8 @@ export function canonicalValue(dialect: Dialect, column: ColumnShape): string {
     case 'date':
       return pg ? `to_char(${c}, 'YYYY-MM-DD')` : `DATE_FORMAT(${c}, '%Y-%m-%d')`;
     case 'time':
-      return pg ? `to_char(TIMESTAMP '2000-01-01' + ${c}, 'HH24:MI:SS.US')` : `TIME_FORMAT(${c}, '%H:%i:%s.%f')`;
+      // Through interval, so 24:00:00 stays 24:00:00 (as on MariaDB) instead of wrapping to 00:00:00.
+      return pg ? `to_char(${c}::interval, 'HH24:MI:SS.US')` : `TIME_FORMAT(${c}, '%H:%i:%s.%f')`;
     case 'bool':
       return pg ? `CASE WHEN ${c} THEN '1' ELSE '0' END` : `CAST(${c} + 0 AS CHAR)`;
     case 'bytea':
@@ -35,6 +36,16 @@ export function canonicalValue(dialect: Dialect, column: ColumnShape): string {
     default:
       return pg ? `${c}::text` : `CAST(${c} AS CHAR)`;
   }
+}
+
+/**
+ * Apply writes an array to MariaDB as the JSON of its contract values, where exact numbers (numeric,
+ * money, int8) are strings: PostgreSQL's side renders those elements as strings too.
+ */
+function arrayElementsAsText(column: ColumnShape): string {
+  const element = column.element?.typeName;
+  if (element === 'money') return '::numeric[]::text[]';
+  return element === 'numeric' || element === 'int8' ? '::text[]' : '';
 }
 
 /** The md5 (hex) of the row's canonical text. */
