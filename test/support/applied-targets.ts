@@ -12,11 +12,11 @@ export interface AppliedTarget {
   groupId: string;
 }
 
-/** One PostgreSQL and one MariaDB target, each applied from the captured source's topics of `tables`. */
-export async function startAppliedTargets(source: CaptureFixture, tables: string[]): Promise<AppliedTarget[]> {
+/** Targets (by default one PostgreSQL and one MariaDB), each applied from the captured source's topics of `tables`. */
+export async function startAppliedTargets(source: CaptureFixture, tables: string[], kinds: AppliedTarget['kind'][] = ['postgres', 'mysql']): Promise<AppliedTarget[]> {
   const stack = stackAddresses();
   const targets: AppliedTarget[] = [];
-  for (const kind of ['postgres', 'mysql'] as const) {
+  for (const kind of kinds) {
     const db = kind === 'postgres' ? await createScratchPostgresTarget() : await createScratchMysqlTarget();
     const groupId = uniqueName(`paysync-apply-${kind}`);
     const apply = startPaysync('apply', {

@@ -24,13 +24,10 @@ export interface ReconcileOutcome {
   output: string;
 }
 
-/**
- * One `paysync reconcile --once --json` of a captured source against a target, fenced on capture's
- * slot and on the apply group writing the target.
- */
-export async function reconcileOnce(source: CaptureFixture, target: ScratchTarget, applyGroupId: string, tables: string[], extra: Record<string, string> = {}): Promise<ReconcileOutcome> {
+/** Settings of a reconciler of the captured source against a target, fenced on capture's slot and the apply group. */
+export function reconcilerEnv(source: CaptureFixture, target: ScratchTarget, applyGroupId: string, tables: string[], extra: Record<string, string> = {}): Record<string, string> {
   const stack = stackAddresses();
-  const run = startPaysync('reconcile', {
+  return {
     PAYSYNC_SOURCE_URL: source.db.url,
     PAYSYNC_TARGET_URL: target.url,
     PAYSYNC_TABLES: tables.join(','),
@@ -40,7 +37,15 @@ export async function reconcileOnce(source: CaptureFixture, target: ScratchTarge
     PAYSYNC_TOPIC_PREFIX: source.prefix,
     PAYSYNC_RECONCILE_RECHECK_DELAYS_MS: '500,1000,2000',
     ...extra,
-  }, ['--once', '--json']);
+  };
+}
+
+/**
+ * One `paysync reconcile --once --json` of a captured source against a target, fenced on capture's
+ * slot and on the apply group writing the target.
+ */
+export async function reconcileOnce(source: CaptureFixture, target: ScratchTarget, applyGroupId: string, tables: string[], extra: Record<string, string> = {}): Promise<ReconcileOutcome> {
+  const run = startPaysync('reconcile', reconcilerEnv(source, target, applyGroupId, tables, extra), ['--once', '--json']);
   const code = await run.exited;
   const json = run.output().split('\n').find((line) => line.startsWith('{"startedAt"'));
   if (json === undefined) throw new Error(`reconcile printed no report (exit ${code}):\n${run.output()}`);

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { Counter, createLogger, createMetricsRegistry, startHealthServer, type HealthServer } from './index';
+import { adminGuard, Counter, createLogger, createMetricsRegistry, startHealthServer, type HealthServer } from './index';
 
 function memoryLog(): { stream: Writable; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];
@@ -51,5 +51,32 @@ describe('logger', () => {
     expect(first).toMatchObject({ level: 'info', service: 'capture', msg: 'connecting', config: { password: '[redacted]' } });
     expect(second.msg).toBe('failed postgres://a:***@b/c');
     expect((second.err as { message: string }).message).toContain('postgres://u:***@db:5432/x');
+  });
+});
+
+describe('admin guard', () => {
+  it('answers admin routes only with the configured bearer token, and keeps them off without one', async () => {
+    const server = await startHealthServer({
+      host: '127.0.0.1',
+      port: 0,
+      registry: createMetricsRegistry('test'),
+      logger: createLogger({ service: 'test', level: 'silent' }),
+      readiness: () => ({ ready: true, detail: {} }),
+      routes: (app) => {
+        app.get('/admin-on', { preHandler: adminGuard('s3cret', 'PAYSYNC_ADMIN_TOKEN') }, async () => ({ ok: true }));
+        app.get('/admin-off', { preHandler: adminGuard(undefined, 'PAYSYNC_ADMIN_TOKEN') }, async () => ({ ok: true }));
+      },
+    });
+    try {
+      const get = (path: string, authorization?: string) => fetch(`${server.url}${path}`, { headers: authorization ? { authorization } : {} });
+      expect((await get('/admin-on')).status).toBe(401);
+      expect((await get('/admin-on', 'Bearer wrong')).status).toBe(401);
+      const ok = await get('/admin-on', 'Bearer s3cret');
+      expect({ status: ok.status, body: await ok.json() }).toEqual({ status: 200, body: { ok: true } });
+      const off = await get('/admin-off', 'Bearer s3cret');
+      expect({ status: off.status, body: await off.json() }).toEqual({ status: 403, body: { error: expect.stringContaining('set PAYSYNC_ADMIN_TOKEN') } });
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -17,6 +17,8 @@ export interface HealthServerOptions {
   alive?: () => boolean;
   /** Ready: connected and caught up enough to serve. */
   readiness: () => Readiness | Promise<Readiness>;
+  /** The service's own routes (Fastify takes routes only before it listens). */
+  routes?: (app: FastifyInstance) => void;
 }
 
 export interface HealthServer {
@@ -26,7 +28,7 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-/** The HTTP face every service shows: /healthz, /readyz, /metrics. Routes of a service are added on `app`. */
+/** The HTTP face every service shows: /healthz, /readyz, /metrics, plus the service's own `routes`. */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const app: FastifyInstance = Fastify({
     // Per-request lines (info) would drown the service's own logs; warnings and errors still show.
@@ -43,6 +45,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   app.get('/metrics', async (_req, reply) => {
     return reply.type(options.registry.contentType).send(await options.registry.metrics());
   });
+  options.routes?.(app);
   const address = await app.listen({ host: options.host, port: options.port });
   return { app, url: address, close: () => app.close() };
 }

@@ -3,7 +3,7 @@ import { parseTableMapping, RegistrySerde, targetKindOf } from '@paysync/contrac
 import { createIdempotentProducer, createKafka, type Kafka, type Producer } from '@paysync/kafka';
 import { SchemaRegistryClient } from '@paysync/registry';
 import { DriftRepair } from './repair/drift-repair';
-import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
+import { adminGuard, createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
 import type { Pool } from '@paysync/postgres';
 import { PipelineFence } from './compare/pipeline-fence';
 import { ReconcileMetrics } from './reconcile-metrics';
@@ -94,19 +94,23 @@ export class ReconcileService {
 
   async serve(): Promise<void> {
     const { config, logger } = this;
+    const preHandler = adminGuard(config.adminToken, 'PAYSYNC_ADMIN_TOKEN');
     this.http = await startHealthServer({
       host: config.httpHost,
       port: config.httpPort,
       registry: this.metricsRegistry,
       logger,
       readiness: () => ({ ready: !this.stopped, detail: { lastRun: this.reports[0]?.finishedAt ?? null } }),
+      routes: (app) => {
+        app.get('/report', { preHandler }, async () => ({ reports: this.reports }));
+        app.post<{ Querystring: { table?: string } }>('/reconcile', { preHandler }, async (request, reply) => {
+          const table = request.query.table;
+          if (table !== undefined && !config.tables.includes(table)) return reply.code(400).send({ error: `table ${table} is not in PAYSYNC_TABLES` });
+          return this.runOnce(table ? [table] : config.tables);
+        });
+      },
     });
-    this.http.app.get('/report', async () => ({ reports: this.reports }));
-    this.http.app.post<{ Querystring: { table?: string } }>('/reconcile', async (request, reply) => {
-      const table = request.query.table;
-      if (table !== undefined && !config.tables.includes(table)) return reply.code(400).send({ error: `table ${table} is not in PAYSYNC_TABLES` });
-      return this.runOnce(table ? [table] : config.tables);
-    });
+    if (!config.adminToken) logger.warn('PAYSYNC_ADMIN_TOKEN is not set: GET /report and POST /reconcile answer 403');
     logger.info({ tables: config.tables, http: this.http.url, intervalMs: config.intervalMs }, 'reconciler running');
     this.schedule(0);
   }

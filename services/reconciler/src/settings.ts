@@ -43,6 +43,13 @@ export const reconcilerSettings = {
     min: 1000,
     max: 3_600_000,
   }),
+  adminToken: optional(
+    text('PAYSYNC_ADMIN_TOKEN', {
+      description: 'Bearer token of the admin endpoints (GET /report, POST /reconcile); without it they answer 403.',
+      example: 'a long random string',
+      secret: true,
+    }),
+  ),
   webhookUrl: optional(url('PAYSYNC_RECONCILE_WEBHOOK_URL', { description: 'Receives a POST with the JSON report of a run that found drift.', example: 'https://alerts.example/paysync', protocols: ['http:', 'https:'], secret: true })),
   repair: flag('PAYSYNC_RECONCILE_REPAIR', {
     description: 'Repair drift: publish each drifted key\'s current source row (or its deletion) to its table topic, so apply rewrites it (needs the Kafka and registry settings).',

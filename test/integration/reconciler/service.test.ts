@@ -1,0 +1,82 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serviceHttpUrl, stopService } from '../../../demo/service-process';
+import { PAYMENTS_DDL } from '../../../demo/payments-workload';
+import { removeAppliedTargets, startAppliedTargets, type AppliedTarget } from '../../support/applied-targets';
+import { CaptureFixture } from '../../support/capture-fixture';
+import { startPaysync, type PaysyncProcess } from '../../support/paysync-process';
+import { reconcilerEnv, type ReconcileReport } from '../../support/reconcile-once';
+import { waitUntil } from '../../support/wait';
+
+jest.setTimeout(240_000);
+
+const ACCOUNTS = 'public.accounts';
+const TOKEN = 'test-admin-token';
+
+/** `paysync reconcile` as a service: scheduled runs, webhook, GET /report, POST /reconcile, metrics, admin token, SIGTERM. */
+describe('reconciler service', () => {
+  let source: CaptureFixture;
+  let targets: AppliedTarget[] = [];
+  let reconciler: PaysyncProcess | undefined;
+  let webhook: Server;
+  const posted: ReconcileReport[] = [];
+
+  beforeAll(async () => {
+    source = await CaptureFixture.create(PAYMENTS_DDL);
+    await source.startCaptureStreaming([ACCOUNTS]);
+    targets = await startAppliedTargets(source, [ACCOUNTS], ['postgres']);
+    webhook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        posted.push(JSON.parse(body) as ReconcileReport);
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+  });
+
+  afterAll(async () => {
+    if (reconciler) await stopService(reconciler);
+    await new Promise((resolve) => webhook?.close(resolve));
+    await removeAppliedTargets(targets);
+    await source?.cleanup();
+  });
+
+  it('runs on its schedule, calls the webhook on drift, and serves the report, runs on demand and metrics behind its token', async () => {
+    const [{ db, groupId }] = targets;
+    const { rows } = await source.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM accounts');
+    await waitUntil('the accounts in the target', async () => Number((await db.query('SELECT count(*) AS n FROM public.accounts'))[0].n) === Number(rows[0].n), 120_000, 500);
+    await db.query('DELETE FROM public.accounts WHERE id = 5');
+
+    reconciler = startPaysync('reconcile', reconcilerEnv(source, db, groupId, [ACCOUNTS], {
+      PAYSYNC_RECONCILE_INTERVAL_MS: '1000',
+      PAYSYNC_ADMIN_TOKEN: TOKEN,
+      PAYSYNC_RECONCILE_WEBHOOK_URL: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/drift`,
+    }));
+    const url = await serviceHttpUrl(reconciler, 'reconciler running');
+    const missing5 = { table: ACCOUNTS, missing: [{ id: 5 }], extra: [], different: [] };
+
+    await waitUntil('a scheduled run to post its drift to the webhook', () => posted.length > 0, 120_000, 200);
+    expect(posted[0].tables[0]).toMatchObject(missing5);
+
+    expect((await fetch(`${url}/report`)).status).toBe(401);
+    const report = (await (await fetch(`${url}/report`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { reports: ReconcileReport[] };
+    expect(report.reports[0].tables[0]).toMatchObject(missing5);
+
+    expect((await fetch(`${url}/reconcile?table=${ACCOUNTS}`, { method: 'POST' })).status).toBe(401);
+    const unknown = await fetch(`${url}/reconcile?table=public.nope`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(unknown.status).toBe(400);
+    const onDemand = await fetch(`${url}/reconcile?table=${ACCOUNTS}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(onDemand.status).toBe(200);
+    expect(((await onDemand.json()) as ReconcileReport).tables).toEqual([expect.objectContaining(missing5)]);
+
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^paysync_reconcile_drift_rows\{[^}]*table="public\.accounts"[^}]*kind="missing"[^}]*\} 1$/m);
+    expect(metrics).toMatch(/^paysync_reconcile_last_success_timestamp_seconds\{[^}]*table="public\.accounts"[^}]*\} \d/m);
+    expect(metrics).toMatch(/^paysync_reconcile_rows_scanned_total\{[^}]*table="public\.accounts"[^}]*\} [1-9]/m);
+
+    expect(await stopService(reconciler)).toBe(0);
+    reconciler = undefined;
+  });
+});
