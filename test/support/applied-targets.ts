@@ -13,7 +13,7 @@ export interface AppliedTarget {
 }
 
 /** Targets (by default one PostgreSQL and one MariaDB), each applied from the captured source's topics of `tables`. */
-export async function startAppliedTargets(source: CaptureFixture, tables: string[], kinds: AppliedTarget['kind'][] = ['postgres', 'mysql']): Promise<AppliedTarget[]> {
+export async function startAppliedTargets(source: CaptureFixture, tables: string[], kinds: AppliedTarget['kind'][] = ['postgres', 'mysql'], applySettings: Record<string, string> = {}): Promise<AppliedTarget[]> {
   const stack = stackAddresses();
   const targets: AppliedTarget[] = [];
   for (const kind of kinds) {
@@ -26,6 +26,7 @@ export async function startAppliedTargets(source: CaptureFixture, tables: string
       PAYSYNC_KAFKA_BROKERS: stack.PAYSYNC_TEST_KAFKA_BROKERS,
       PAYSYNC_SCHEMA_REGISTRY_URL: stack.PAYSYNC_TEST_REGISTRY_URL,
       PAYSYNC_TOPIC_PREFIX: source.prefix,
+      ...applySettings,
     });
     targets.push({ kind, db, apply, groupId });
   }

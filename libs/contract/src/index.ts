@@ -12,3 +12,4 @@ export * from './registry-serde';
 export * from './shape-from-schemas';
 export * from './target-names';
 export * from './apply-bookkeeping';
+export * from './reread-request';

@@ -1,4 +1,4 @@
-import { describeTypes, readTableShape, RegistrySerde, transactionTopicName, type TableShape } from '@paysync/contract';
+import { describeTypes, readTableShape, RegistrySerde, transactionTopicName, type RereadRequest, type TableShape } from '@paysync/contract';
 import type { ConfigOf } from '@paysync/config';
 import { createIdempotentProducer, createKafka, ensureTopics, partitionCount, sendAcked, type Kafka, type Producer } from '@paysync/kafka';
 import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
@@ -50,6 +50,8 @@ export class CaptureService {
   private sink: KafkaSink<() => void> | undefined;
   private acknowledger: LsnAcknowledger | undefined;
   private snapshotter: WatermarkSnapshotter | undefined;
+  /** Re-read requests, served one after another. */
+  private rereads: Promise<void> = Promise.resolve();
   private http: HealthServer | undefined;
   private timers: NodeJS.Timeout[] = [];
   private streaming = false;
@@ -120,7 +122,9 @@ export class CaptureService {
     const transactionTopic = config.transactionTopic ? transactionTopicName(config.topicPrefix) : undefined;
     // One partition: the transaction topic's order is the source's commit order.
     if (transactionTopic) await ensureTopics(this.kafka, [{ topic: transactionTopic, numPartitions: 1 }]);
-    const processor = new ChangeProcessor(database, codecs, (relation) => shapeOfRelation(pool, relation), sink, acknowledger, windows, this.metrics, transactionTopic);
+    const processor = new ChangeProcessor(database, codecs, (relation) => shapeOfRelation(pool, relation), sink, acknowledger, windows, this.metrics, transactionTopic, (request) =>
+      this.serveReread(codecs, request),
+    );
 
     let processed = 0n;
     void stream
@@ -157,7 +161,7 @@ export class CaptureService {
       pool,
       windows,
       progress,
-      { emitSnapshotRows: (codec, lsn, rows) => processor.emitSnapshotRows(codec, lsn, rows), acknowledged: () => sink.flush() },
+      { emitSnapshotRows: (codec, lsn, rows, absent) => processor.emitSnapshotRows(codec, lsn, rows, absent), acknowledged: () => sink.flush() },
       this.metrics,
       config.snapshotChunkRows,
       (waitedMs) => logger.warn({ waitedMs }, 'snapshot chunk is waiting for older transactions to end; a long-running transaction on the source delays the snapshot'),
@@ -181,6 +185,29 @@ export class CaptureService {
       if (this.draining) return;
       this.logger.info({ table }, 'snapshot of table done');
     }
+  }
+
+  /**
+   * The reconciler's repair: the keys are re-read in watermark windows (DESIGN.md 3.3), one request
+   * after another, beside the stream (which must go on: the windows close in it).
+   */
+  private serveReread(codecs: TableCodecs, request: RereadRequest | Error): void {
+    if (request instanceof Error) {
+      this.logger.warn({ err: request }, 'ignored a re-read request');
+      return;
+    }
+    if (!this.config.tables.includes(request.table)) {
+      this.logger.warn({ table: request.table }, 'ignored a re-read request for a table not in PAYSYNC_TABLES');
+      return;
+    }
+    this.rereads = this.rereads
+      .then(async () => {
+        const [schema, name] = splitTableName(request.table);
+        const { codec } = await codecs.forShape(await readTableShape(this.pool, schema, name));
+        await this.snapshotter?.rereadKeys(codec, request.keys);
+        this.logger.info({ table: request.table, keys: request.keys.length }, 're-read keys for the reconciler');
+      })
+      .catch((err: Error) => this.fail(err));
   }
 
   private async ensureTopic(topic: string): Promise<number> {

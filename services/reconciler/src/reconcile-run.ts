@@ -78,7 +78,7 @@ export class ReconcileRun {
       delaysMs: this.options.recheckDelaysMs,
       fence: () => this.options.fence.pass(label),
     });
-    const repaired = this.options.repair ? await this.options.repair.repair(shape, drift.map((d) => d.key)) : 0;
+    const repaired = this.options.repair ? await this.options.repair.repair(table, drift.map((d) => d.key)) : 0;
     const seconds = (Date.now() - started) / 1000;
     const keysOf = (kind: Candidate['kind']) => drift.filter((d) => d.kind === kind).map((d) => keyObject(table, d.key));
     return {

@@ -1,7 +1,6 @@
 import type { ConfigOf } from '@paysync/config';
-import { parseTableMapping, RegistrySerde, targetKindOf } from '@paysync/contract';
-import { createIdempotentProducer, createKafka, type Kafka, type Producer } from '@paysync/kafka';
-import { SchemaRegistryClient } from '@paysync/registry';
+import { parseTableMapping, targetKindOf } from '@paysync/contract';
+import { createKafka, type Kafka } from '@paysync/kafka';
 import { DriftRepair } from './repair/drift-repair';
 import { adminGuard, createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
 import type { Pool } from '@paysync/postgres';
@@ -36,8 +35,6 @@ export class ReconcileService {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<RunReport> | undefined;
   private stopped = false;
-  private readonly producer: Producer | undefined;
-  private producerConnected: Promise<void> | undefined;
   private readonly repair: DriftRepair | undefined;
 
   constructor(
@@ -50,7 +47,6 @@ export class ReconcileService {
     this.source = openSide(config.sourceUrl, 'source', names);
     const target = openSide(config.targetUrl, 'target', names);
     this.target = target;
-    if (config.repair && (!config.kafkaBrokers || !config.schemaRegistryUrl)) throw new Error('PAYSYNC_RECONCILE_REPAIR=true needs PAYSYNC_KAFKA_BROKERS and PAYSYNC_SCHEMA_REGISTRY_URL (repairs go through Kafka)');
     if (config.groupId && !config.kafkaBrokers) throw new Error('PAYSYNC_GROUP_ID needs PAYSYNC_KAFKA_BROKERS: the reconciler compares the group\'s offsets stored in the target with the topics\' end offsets');
     const kafka: Kafka | undefined = config.kafkaBrokers ? createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger: logger.child({ component: 'kafka' }) }) : undefined;
     if (!config.groupId) logger.warn('PAYSYNC_GROUP_ID is not set: re-checks cannot wait for apply, so a change still on its way to the target can be reported as drift under load');
@@ -59,10 +55,7 @@ export class ReconcileService {
       apply: kafka && config.groupId ? { kafka, groupId: config.groupId, topicPrefix: config.topicPrefix, target: target.runner } : undefined,
       timeoutMs: config.fenceTimeoutMs,
     });
-    if (config.repair && kafka && config.schemaRegistryUrl) {
-      this.producer = createIdempotentProducer(kafka);
-      this.repair = new DriftRepair(this.sourcePool, kafka, this.producer, new RegistrySerde(new SchemaRegistryClient(config.schemaRegistryUrl)), config.topicPrefix);
-    }
+    if (config.repair) this.repair = new DriftRepair(this.sourcePool);
     this.runner = new ReconcileRun(this.sourcePool, this.source, this.target, {
       repair: this.repair,
       leafRows: config.leafRows,
@@ -80,8 +73,6 @@ export class ReconcileService {
   }
 
   private async runAndKeep(tables: string[]): Promise<RunReport> {
-    this.producerConnected ??= this.producer?.connect();
-    await this.producerConnected;
     const report = await this.runner.run(tables, (table) => {
       this.metrics.tableDone(table);
       if (table.fenceMissed) this.logger.warn({ table: table.table, unsettled: table.unsettled, reason: table.fenceMissed }, 'differences left unsettled: the pipeline did not catch up before a re-check');
@@ -143,7 +134,6 @@ export class ReconcileService {
     if (this.timer) clearTimeout(this.timer);
     await this.running?.catch(() => undefined);
     await this.http?.close();
-    await this.producer?.disconnect().catch(() => undefined);
     await Promise.all([this.source.close(), this.target.close(), this.sourcePool.end()]);
   }
 }

@@ -52,11 +52,11 @@ export const reconcilerSettings = {
   ),
   webhookUrl: optional(url('PAYSYNC_RECONCILE_WEBHOOK_URL', { description: 'Receives a POST with the JSON report of a run that found drift.', example: 'https://alerts.example/paysync', protocols: ['http:', 'https:'], secret: true })),
   repair: flag('PAYSYNC_RECONCILE_REPAIR', {
-    description: 'Repair drift: publish each drifted key\'s current source row (or its deletion) to its table topic, so apply rewrites it (needs the Kafka and registry settings).',
+    description: 'Repair drift: ask capture (through a message in the source\'s WAL) to re-read each drifted key, so its current row or its deletion flows through Kafka and apply rewrites it.',
     default: false,
   }),
+  // Kafka is read for the apply fence (PAYSYNC_GROUP_ID) only.
   kafkaBrokers: optional(kafkaSettings.kafkaBrokers),
   kafkaClientId: kafkaSettings.kafkaClientId,
-  schemaRegistryUrl: optional(kafkaSettings.schemaRegistryUrl),
   topicPrefix: kafkaSettings.topicPrefix,
 };

@@ -1,7 +1,6 @@
 import { CaptureFixture } from '../../support/capture-fixture';
 import { removeAppliedTargets, startAppliedTargets, type AppliedTarget } from '../../support/applied-targets';
 import { reconcileOnce } from '../../support/reconcile-once';
-import { stackAddresses } from '../../support/stack-addresses';
 import type { ScratchTarget } from '../../support/target-databases';
 import { waitUntil } from '../../support/wait';
 import { PAYMENTS_DDL, PAYMENTS_TABLES, PaymentsWorkload } from '../../../demo/payments-workload';
@@ -63,9 +62,8 @@ describe('reconciler', () => {
       different: [{ id: 1000 }, { id: 3000 }],
     });
 
-    // Repair goes through Kafka (apply stays the only writer); the next run finds nothing.
-    const stack = stackAddresses();
-    const repair = await reconcile(db, [PAYOUTS], { PAYSYNC_RECONCILE_REPAIR: 'true', PAYSYNC_SCHEMA_REGISTRY_URL: stack.PAYSYNC_TEST_REGISTRY_URL });
+    // Repair asks capture to re-read the keys, so it goes through Kafka (apply stays the only writer); a later run finds nothing.
+    const repair = await reconcile(db, [PAYOUTS], { PAYSYNC_RECONCILE_REPAIR: 'true' });
     expect(repair.code).toBe(3);
     expect(repair.report.tables[0]).toMatchObject({ repaired: 4 });
     let after: Awaited<ReturnType<typeof reconcile>> | undefined;

@@ -8,8 +8,8 @@ import type { ChunkRow, WatermarkWindows } from './watermark-windows';
 export const WATERMARK_PREFIX = 'paysync.watermark';
 
 export interface SnapshotEmitter {
-  /** Emits a chunk's surviving rows as `op: r` at the high watermark's LSN; resolves once they are pushed. */
-  emitSnapshotRows(codec: TableCodec, highWatermarkLsn: string, rows: ChunkRow[]): Promise<void>;
+  /** Emits a chunk's surviving rows as `op: r` (and absent re-read keys as deletes) at the high watermark's LSN; resolves once pushed. */
+  emitSnapshotRows(codec: TableCodec, highWatermarkLsn: string, rows: ChunkRow[], absent: ChunkRow[]): Promise<void>;
   /** Resolves once everything pushed so far is acknowledged by Kafka. */
   acknowledged(): Promise<void>;
 }
@@ -68,16 +68,45 @@ export class WatermarkSnapshotter {
     }
   }
 
-  /** One chunk between two watermarks; resolves once its surviving rows are pushed to the sink. */
-  private async readChunk(codec: TableCodec, sql: string, params: string[]): Promise<ChunkRow[]> {
+  /**
+   * Re-reads these keys (the reconciler's repair, DESIGN.md 3.3) in windows of at most a chunk:
+   * rows found are emitted as snapshot reads, keys not found as deletes, each unless a streamed
+   * change touched it inside the window (that change is newer). Resolves once Kafka has them all.
+   */
+  async rereadKeys(codec: TableCodec, keys: string[][]): Promise<void> {
+    const pk = codec.keyColumns.map(quoteIdent);
+    const types = codec.keyColumns.map((c) => codec.shape.columns.find((column) => column.name === c)!.pgType);
+    for (let start = 0; start < keys.length && !this.stopped; start += this.chunkRows) {
+      const chunk = keys.slice(start, start + this.chunkRows);
+      const params = chunk.flat();
+      const values = chunk.map((_, row) => `(${types.map((type, i) => `$${row * types.length + i + 1}::${type}`).join(', ')})`).join(', ');
+      // The asked keys come back in PostgreSQL's own text (as the WAL shows them), found or not.
+      const asked = pk.map((_, i) => `paysync_key_${i}`);
+      const sql = `SELECT ${asked.map((a) => `asked.${a}::text AS ${a}`).join(', ')}, (t.ctid IS NULL) AS paysync_absent, t.*
+        FROM (VALUES ${values}) AS asked(${asked.join(', ')})
+        LEFT JOIN ${qualifiedName(codec.shape.schema, codec.shape.table)} t ON (${pk.map((c) => `t.${c}`).join(', ')}) = (${asked.map((a) => `asked.${a}`).join(', ')})`;
+      await this.readChunk(codec, sql, params, (raw) => {
+        if (raw.paysync_absent !== 't') return false;
+        codec.keyColumns.forEach((c, i) => (raw[c] = raw[asked[i]]));
+        return true;
+      });
+    }
+    await this.emitter.acknowledged();
+  }
+
+  /**
+   * One chunk between two watermarks; resolves once its surviving rows are pushed to the sink.
+   * `isAbsent` marks rows that stand for an asked key the table does not hold (re-reads only).
+   */
+  private async readChunk(codec: TableCodec, sql: string, params: string[], isAbsent?: (raw: Record<string, string | null>) => boolean): Promise<ChunkRow[]> {
     const id = randomUUID();
     let emitted!: () => void;
     const pushed = new Promise<void>((resolve) => (emitted = resolve));
     const window = this.windows.register({
       id,
       table: codec.table,
-      onHighWatermark: async (lsn, survivors) => {
-        await this.emitter.emitSnapshotRows(codec, lsn, survivors);
+      onHighWatermark: async (lsn, survivors, absent) => {
+        await this.emitter.emitSnapshotRows(codec, lsn, survivors, absent);
         emitted();
       },
     });
@@ -85,7 +114,9 @@ export class WatermarkSnapshotter {
       await this.emitWatermark(id, 'low');
       await this.waitForTransactionsInProgress();
       const { rows } = await this.db.query<Record<string, string | null>>(sql, params);
-      window.rows = rows.map((raw) => ({ keyText: keyText(codec, raw), raw }));
+      const read = rows.map((raw) => ({ absent: isAbsent?.(raw) ?? false, row: { keyText: keyText(codec, raw), raw } }));
+      window.rows = read.filter((r) => !r.absent).map((r) => r.row);
+      window.absent = read.filter((r) => r.absent).map((r) => r.row);
       await this.emitWatermark(id, 'high');
       await pushed;
       return window.rows;

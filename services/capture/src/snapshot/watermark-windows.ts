@@ -13,11 +13,13 @@ export interface Window {
   table: string;
   /** Rows read between the watermarks; set before the high watermark is written. */
   rows?: ChunkRow[];
+  /** Keys asked for by a re-read that the read did not find (their `raw` holds the key columns): deletes. */
+  absent?: ChunkRow[];
   open: boolean;
   touched: Set<string>;
   truncated: boolean;
-  /** Called with the high watermark's LSN and the rows that survive, for the stream to emit. */
-  onHighWatermark: (lsn: string, rows: ChunkRow[]) => Promise<void>;
+  /** Called with the high watermark's LSN and the rows (and absent keys) that survive, for the stream to emit. */
+  onHighWatermark: (lsn: string, rows: ChunkRow[], absent: ChunkRow[]) => Promise<void>;
 }
 
 export class WatermarkWindows {
@@ -53,7 +55,7 @@ export class WatermarkWindows {
     if (!window) return;
     this.windows.delete(id);
     if (!window.rows) throw new Error(`snapshot window ${id} closed before its rows were read`);
-    const survivors = window.truncated ? [] : window.rows.filter((row) => !window.touched.has(row.keyText));
-    await window.onHighWatermark(lsn, survivors);
+    const survive = (rows: ChunkRow[]) => (window.truncated ? [] : rows.filter((row) => !window.touched.has(row.keyText)));
+    await window.onHighWatermark(lsn, survive(window.rows), survive(window.absent ?? []));
   }
 }

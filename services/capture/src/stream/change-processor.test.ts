@@ -1,4 +1,4 @@
-import type { ChangeEnvelope, TableShape } from '@paysync/contract';
+import { REREAD_REQUEST_PREFIX, type ChangeEnvelope, type TableShape } from '@paysync/contract';
 import type { Pgoutput } from '@paysync/postgres';
 import { WATERMARK_PREFIX } from '../snapshot/watermark-snapshotter';
 import { WatermarkWindows } from '../snapshot/watermark-windows';
@@ -10,18 +10,23 @@ import { keyText, type TableCodec, type TableCodecs } from './table-codecs';
 const column = (name: string, typeName: string) => ({ name, typeName, pgType: typeName, typeOid: 0, category: 'base' as const, nullable: false });
 const shape: TableShape = { schema: 'public', table: 'accounts', columns: [column('id', 'int8'), column('rev', 'int4')], primaryKey: ['id'] };
 
+/** A codec of `shape` whose value encoder records each envelope it encodes. */
+function recordingCodec(envelopes: ChangeEnvelope[]): TableCodec {
+  return {
+    table: 'public.accounts',
+    shape,
+    topic: 't',
+    partitions: 1,
+    keyColumns: ['id'],
+    encodeKey: () => Buffer.alloc(0),
+    encodeValue: (envelope) => (envelopes.push(envelope), Buffer.from('v')),
+  };
+}
+
 describe('ChangeProcessor snapshot versions', () => {
   it('ranks a transaction whose commit record starts right at the high watermark above the chunk copy', async () => {
     const envelopes: ChangeEnvelope[] = [];
-    const codec: TableCodec = {
-      table: 'public.accounts',
-      shape,
-      topic: 't',
-      partitions: 1,
-      keyColumns: ['id'],
-      encodeKey: () => Buffer.alloc(0),
-      encodeValue: (envelope) => (envelopes.push(envelope), Buffer.alloc(0)),
-    };
+    const codec = recordingCodec(envelopes);
     const codecs = { forShape: async () => ({ codec, changed: false }) } as unknown as TableCodecs;
     const sink = { push: async () => undefined, mark: () => undefined } as unknown as KafkaSink<() => void>;
     const listener: ProcessorListener = { event: () => undefined, committed: () => undefined, heartbeat: () => undefined, schemaChanged: () => undefined };
@@ -46,5 +51,44 @@ describe('ChangeProcessor snapshot versions', () => {
     const [copy, update] = ofRow2.map((e) => e.source);
     expect(copy.seq).toBeGreaterThan(update.seq);
     expect(copy.lsn).toBeLessThan(update.lsn); // so the version (lsn, seq) of the update is newer
+  });
+
+  it('serves a re-read request: asked keys the table lacks become deletes with tombstones, unless the stream touched them in the window', async () => {
+    const envelopes: ChangeEnvelope[] = [];
+    const pushed: { value: Buffer | null }[] = [];
+    const codec = recordingCodec(envelopes);
+    const codecs = { forShape: async () => ({ codec, changed: false }) } as unknown as TableCodecs;
+    const sink = { push: async (_topic: string, m: { value: Buffer | null }) => void pushed.push(m), mark: () => undefined } as unknown as KafkaSink<() => void>;
+    const listener: ProcessorListener = { event: () => undefined, committed: () => undefined, heartbeat: () => undefined, schemaChanged: () => undefined };
+    const requests: unknown[] = [];
+    const windows = new WatermarkWindows();
+    const processor = new ChangeProcessor('db', codecs, async () => shape, sink, {} as LsnAcknowledger, windows, listener, undefined, (r) => requests.push(r));
+    const message = (m: object) => m as unknown as Pgoutput.Message;
+    const logical = (prefix: string, content: object) => message({ tag: 'message', prefix, content: Buffer.from(JSON.stringify(content)) });
+
+    await processor.onMessage('0/10', message({ tag: 'relation', relationOid: 1 }));
+    await processor.onMessage('0/20', logical(REREAD_REQUEST_PREFIX, { table: 'public.accounts', keys: [['1'], ['3'], ['4']] }));
+    expect(requests).toEqual([{ table: 'public.accounts', keys: [['1'], ['3'], ['4']] }]);
+
+    const window = windows.register({ id: 'w', table: codec.table, onHighWatermark: (lsn, rows, absent) => processor.emitSnapshotRows(codec, lsn, rows, absent) });
+    await processor.onMessage('0/100', logical(WATERMARK_PREFIX, { id: 'w', edge: 'low' }));
+    window.rows = [{ keyText: keyText(codec, { id: '1' }), raw: { id: '1', rev: '5' } }];
+    window.absent = ['3', '4'].map((id) => ({ keyText: keyText(codec, { id }), raw: { id, rev: null } }));
+    // Key 4 is inserted inside the window: that insert is newer than the read that missed it.
+    await processor.onMessage('0/150', message({ tag: 'begin', commitLsn: '0/150', xid: 8, commitTime: 0n }));
+    await processor.onMessage('0/150', message({ tag: 'insert', relation: { relationOid: 1 }, new: { id: '4', rev: '1' } }));
+    await processor.onMessage('0/160', message({ tag: 'commit', commitEndLsn: '0/160' }));
+    await processor.onMessage('0/200', logical(WATERMARK_PREFIX, { id: 'w', edge: 'high' }));
+
+    const reread = envelopes.filter((e) => e.source.snapshot);
+    expect(reread.map((e) => [e.op, e.after?.id ?? e.before?.id])).toEqual([['r', 1n], ['d', 3n]]);
+    expect(pushed[pushed.length - 1].value).toBeNull(); // the delete's tombstone
+  });
+
+  it('passes a malformed re-read request on as an error instead of failing the stream', async () => {
+    const requests: unknown[] = [];
+    const processor = new ChangeProcessor('db', {} as TableCodecs, async () => shape, { mark: () => undefined } as unknown as KafkaSink<() => void>, {} as LsnAcknowledger, new WatermarkWindows(), {} as ProcessorListener, undefined, (r) => requests.push(r));
+    await processor.onMessage('0/20', { tag: 'message', prefix: REREAD_REQUEST_PREFIX, content: Buffer.from('{"table": 5}') } as unknown as Pgoutput.Message);
+    expect(requests).toEqual([expect.any(Error)]);
   });
 });

@@ -1,4 +1,4 @@
-import { COMMIT_MARKER_HEADER, partitionOf, type ChangeEnvelope, type Row } from '@paysync/contract';
+import { COMMIT_MARKER_HEADER, parseRereadRequest, partitionOf, REREAD_REQUEST_PREFIX, type ChangeEnvelope, type RereadRequest, type Row } from '@paysync/contract';
 import type { Message } from '@paysync/kafka';
 import { lsnToBigInt, type Pgoutput, type RawTuple } from '@paysync/postgres';
 import type { ChunkRow, WatermarkWindows } from '../snapshot/watermark-windows';
@@ -51,6 +51,8 @@ export class ChangeProcessor {
     private readonly listener: ProcessorListener,
     /** The transaction-ordered topic, when capture writes one (PAYSYNC_TRANSACTION_TOPIC). */
     private readonly transactionTopic?: string,
+    /** The reconciler asked for keys to be re-read (or wrote something that is not a request). */
+    private readonly onRereadRequest?: (request: RereadRequest | Error) => void,
   ) {}
 
   async onMessage(lsn: string, message: Pgoutput.Message): Promise<void> {
@@ -147,6 +149,10 @@ export class ChangeProcessor {
       this.sink.mark(() => this.acknowledger.safeUpTo(lsn));
       const emittedAt = Number(Buffer.from(message.content).toString('utf8'));
       if (Number.isFinite(emittedAt)) this.listener.heartbeat(emittedAt);
+    } else if (message.prefix === REREAD_REQUEST_PREFIX) {
+      // Served after this point in the stream; once confirmed past, a crash forgets it: the reconciler asks again on its next run.
+      this.onRereadRequest?.(parseRereadRequest(Buffer.from(message.content).toString('utf8')));
+      this.sink.mark(() => this.acknowledger.safeUpTo(lsn));
     } else if (message.prefix === WATERMARK_PREFIX) {
       const { id, edge } = JSON.parse(Buffer.from(message.content).toString('utf8')) as { id: string; edge: 'low' | 'high' };
       if (edge === 'low') this.windows.lowWatermark(id);
@@ -156,8 +162,11 @@ export class ChangeProcessor {
     }
   }
 
-  /** Snapshot rows of one chunk: `op: r`, versioned just below the high watermark so any later change wins. */
-  async emitSnapshotRows(codec: TableCodec, highWatermarkLsn: string, rows: ChunkRow[]): Promise<void> {
+  /**
+   * Snapshot rows of one chunk: `op: r`, versioned just below the high watermark so any later change
+   * wins; `absent` keys (asked by a re-read, not in the table) as deletes with their tombstones.
+   */
+  async emitSnapshotRows(codec: TableCodec, highWatermarkLsn: string, rows: ChunkRow[], absent: ChunkRow[] = []): Promise<void> {
     // A logical message's LSN is the END of its record, which is also the start (= the Begin's
     // commit LSN) of a commit record written right after it: a transaction that changed a chunk row
     // after the read and committed just after the high watermark would get (L, 0) and lose to the
@@ -172,6 +181,14 @@ export class ChangeProcessor {
       const key = codec.encodeKey(keyRow(codec, row.raw));
       await this.emit(codec.topic, { key, value: codec.encodeValue(envelope), partition: partitionOf(row.keyText, codec.partitions) });
       this.listener.event(codec.table, 'r');
+    }
+    for (const key of absent) {
+      const envelope = this.envelope(codec, 'd', decodeTuple(codec, key.raw).row, null, { lsn, seq: seq++, txId: null, tsMs }, true);
+      const encodedKey = codec.encodeKey(keyRow(codec, key.raw));
+      const partition = partitionOf(key.keyText, codec.partitions);
+      await this.emit(codec.topic, { key: encodedKey, value: codec.encodeValue(envelope), partition });
+      await this.sink.push(codec.topic, { key: encodedKey, value: null, partition });
+      this.listener.event(codec.table, 'd');
     }
     // A snapshot chunk is applied atomically too, as if it were one transaction.
     await this.markCommit(lsn);

@@ -57,6 +57,18 @@ export function rowHashExpression(dialect: Dialect, columns: ColumnShape[]): str
   return dialect === 'postgres' ? `md5(${parts.join(" || '|' || ")})` : `MD5(CONCAT_WS('|', ${parts.join(', ')}))`;
 }
 
+/** A key column's canonical text as a PostgreSQL literal of its type (for asking capture to re-read the key). */
+export function keyLiteral(column: ColumnShape, canonical: string): string {
+  switch (column.typeName) {
+    case 'bytea':
+      return `\\x${canonical}`;
+    case 'timestamptz':
+      return `${canonical}+00`;
+    default:
+      return canonical;
+  }
+}
+
 /** The key columns as text, to read keys back identically on both sides. */
 export function keyTextExpressions(dialect: Dialect, keyColumns: ColumnShape[]): string[] {
   return keyColumns.map((column) => canonicalValue(dialect, column));
