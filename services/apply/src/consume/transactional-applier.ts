@@ -2,7 +2,7 @@ import type { Change } from '../changes/row-change';
 import type { DeadLetter, DeadLetterWriter } from '../dead-letter/dead-letter-writer';
 import type { ResolvedTable, Target, TargetTransaction } from '../targets/target';
 import { newestCommitTime, type BatchOutcome, type PartitionApplier } from './batch-applier';
-import { mergeCounts, TargetRefusedRow, type ChangeWriter, type PartitionBatch, type WriteCounts } from './change-writer';
+import { mergeCounts, TargetRefusedRow, type ChangeWriter, type DecodedRecord, type PartitionBatch, type WriteCounts } from './change-writer';
 
 /** Changes buffered before they are written into the open target transaction (bounds memory). */
 const FLUSH_CHANGES = 5000;
@@ -40,6 +40,8 @@ interface OpenTransaction {
  */
 export class TransactionalApplier implements PartitionApplier {
   private open: OpenTransaction | undefined;
+  /** Records whose tables could not be resolved while a transaction was open (see `apply`). */
+  private unresolved: { decoded: DecodedRecord[]; batch: PartitionBatch } | undefined;
 
   constructor(
     private readonly groupId: string,
@@ -54,9 +56,23 @@ export class TransactionalApplier implements PartitionApplier {
     // Replay's bound: the transaction holding the first change past it is not applied, nor anything after.
     const bound = stopBefore ? decoded.findIndex((d) => d.change !== undefined && stopBefore(d.change)) : -1;
     if (bound >= 0) decoded = decoded.slice(0, bound);
-    const tables = await this.writer.resolveTables(decoded, batch);
     const lastMarker = [...decoded].reverse().find((d) => d.marker);
     const outcome: BatchOutcome = { applied: [], stale: 0, nextOffset: this.open?.stored ?? 0n, redelivered: 0, deadLetters: 0, newestCommitTimeMs: undefined, reachedBound: bound >= 0 };
+    let tables: Map<Change['table'], ResolvedTable>;
+    try {
+      // A schema change met while a transaction is open: its DDL would wait on that transaction's own
+      // locks (and time out). Roll back, and resolve those tables first, with nothing open, when the
+      // rewound records come back.
+      if (!this.open && this.unresolved) await this.writer.resolveTables(this.unresolved.decoded, this.unresolved.batch);
+      this.unresolved = undefined;
+      tables = await this.writer.resolveTables(decoded, batch);
+    } catch (err) {
+      const offset = this.open?.stored;
+      if (offset === undefined) throw err;
+      this.unresolved = { decoded, batch };
+      await this.rollbackOpen();
+      throw new RewindRequired(offset, err);
+    }
     try {
       for (const item of decoded) {
         const open = await this.ensureOpen(batch);

@@ -50,15 +50,31 @@ export class MysqlTarget implements Target {
         const inKey = source.primaryKey.includes(c.name);
         return `${q(c.name)} ${mysqlTypeOf(c, inKey)}${inKey ? ' NOT NULL' : ' NULL'}`;
       });
-      await this.pool.query(`CREATE TABLE IF NOT EXISTS ${q(name.table)} (${defs.join(', ')}, PRIMARY KEY (${source.primaryKey.map(q).join(', ')})) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);
+      await this.ddl(`CREATE TABLE IF NOT EXISTS ${q(name.table)} (${defs.join(', ')}, PRIMARY KEY (${source.primaryKey.map(q).join(', ')})) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);
     } else {
       for (const c of source.columns) {
-        if (!columns.types.has(c.name)) await this.pool.query(`ALTER TABLE ${q(name.table)} ADD COLUMN IF NOT EXISTS ${q(c.name)} ${mysqlTypeOf(c, false)} NULL`);
+        if (!columns.types.has(c.name)) await this.ddl(`ALTER TABLE ${q(name.table)} ADD COLUMN IF NOT EXISTS ${q(c.name)} ${mysqlTypeOf(c, false)} NULL`);
       }
     }
     columns = await this.readColumns(name.table);
     if (columns.primaryKey.length === 0) throw new Error(`target table ${name.table} has no primary key: apply needs one to upsert by key`);
     return { source, name, label: name.table, primaryKey: columns.primaryKey, columnTypes: columns.types };
+  }
+
+  /**
+   * DDL with a bounded wait for the table's metadata lock: apply's own open target transaction may
+   * hold it (see postgres-tables DDL_LOCK_TIMEOUT); the timeout (1205) is transient, so that
+   * transaction is rolled back and redone after the DDL.
+   */
+  private async ddl(statement: string): Promise<void> {
+    const connection = await this.pool.getConnection();
+    try {
+      await connection.query('SET SESSION lock_wait_timeout = 5');
+      await connection.query(statement);
+    } finally {
+      await connection.query('SET SESSION lock_wait_timeout = DEFAULT').catch(() => undefined);
+      connection.release();
+    }
   }
 
   private async readColumns(table: string): Promise<{ types: Map<string, string>; primaryKey: string[] }> {

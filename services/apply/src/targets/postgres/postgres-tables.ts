@@ -8,6 +8,13 @@ export const OFFSETS = APPLY_OFFSETS_TABLE.postgres.table;
 /** Serialises paysync's DDL on one target (two apply processes may start together). */
 export const DDL_LOCK = `SELECT pg_advisory_xact_lock(hashtext('paysync.apply.ddl'))`;
 
+/**
+ * DDL waits for the table's users, and one of them can be apply's own open target transaction (a
+ * source transaction spanning batches, then a schema change): waiting forever would hang apply. The
+ * wait fails instead, as a transient error, which rolls that transaction back and redoes it after the DDL.
+ */
+export const DDL_LOCK_TIMEOUT = `SET LOCAL lock_timeout = '5s'`;
+
 export const BOOKKEEPING_DDL = [
   'CREATE SCHEMA IF NOT EXISTS paysync',
   `CREATE TABLE IF NOT EXISTS ${OFFSETS} (

@@ -3,7 +3,7 @@ import type { RowChange, SourceTable, Version } from '../../changes/row-change';
 import type { ApplyResult, ResolvedTable, StoredOffset, Target, TargetName, TargetTransaction } from '../target';
 import { isTransientPostgresError } from './postgres-errors';
 import { truncateRows, writeRows } from './postgres-row-writer';
-import { addMissingColumns, BOOKKEEPING_DDL, createTable, DDL_LOCK, OFFSETS, readTargetColumns } from './postgres-tables';
+import { addMissingColumns, BOOKKEEPING_DDL, createTable, DDL_LOCK, DDL_LOCK_TIMEOUT, OFFSETS, readTargetColumns } from './postgres-tables';
 
 /** A PostgreSQL target: the source's schema.table by default, paysync's own tables in schema paysync. */
 export class PostgresTarget implements Target {
@@ -27,6 +27,7 @@ export class PostgresTarget implements Target {
     const label = `${name.schema}.${name.table}`;
     const columns = await inTransaction(this.pool, async (db) => {
       await db.query(DDL_LOCK);
+      await db.query(DDL_LOCK_TIMEOUT);
       const existing = await readTargetColumns(db, name);
       if (!existing) await createTable(db, source, name);
       else if ((await addMissingColumns(db, source, name, existing.types)).length === 0) return existing;
