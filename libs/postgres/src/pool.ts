@@ -33,6 +33,9 @@ export function createPool(connectionString: string, options: PoolOptions): Pool
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  // Nor a checked-out one between two queries (pg-pool listens only while a client is idle): its
+  // next query fails instead, the caller's error path runs, and release(err) discards the client.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -1,6 +1,6 @@
 /** Node socket errors: the target is down or the connection broke. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'PROTOCOL_CONNECTION_LOST']);
-const NETWORK_MESSAGES = /connection terminated|connection ended|server closed the connection|connection is closed|cannot enqueue|pool is closed|timeout exceeded when trying to connect/i;
+const NETWORK_MESSAGES = /connection terminated|connection ended|server closed the connection|connection is closed|cannot enqueue|pool is closed|timeout exceeded when trying to connect|is not queryable/i;
 
 /** True for a socket-level failure that a retry after reconnecting may fix. */
 export function isNetworkError(err: unknown): boolean {
