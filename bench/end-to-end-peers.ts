@@ -1,7 +1,8 @@
 /**
  * End-to-end rows/s side by side with the peers of DESIGN.md §8, in one run on one machine:
  * paysync (capture + apply, parallel mode), Debezium (PostgreSQL connector + JDBC sink on Kafka
- * Connect) and pgstream (PostgreSQL -> PostgreSQL).
+ * Connect, Avro through the stack's registry; `debezium-json`: the same with Connect's JSON converter)
+ * and pgstream (PostgreSQL -> PostgreSQL).
  *
  *   npm run stack:up && bash bench/peers/fetch.sh && npm run build && npm run bench:peers -- [--rows 200000] [--per-tx 1000]
  *       [--systems paysync,debezium,pgstream]
@@ -22,7 +23,7 @@ import { createPool, type Pool } from '@paysync/postgres';
 import { pgRows, rowDifferences } from '../demo/compare-rows';
 import { PAYMENTS_COMPARED, PAYMENTS_DDL, PAYMENTS_TABLES } from '../demo/payments-workload';
 import { ensureTopics } from '@paysync/kafka';
-import { deleteTopicsStartingWith } from '../demo/stack-cleanup';
+import { deleteRegistrySubjectsStartingWith, deleteTopicsStartingWith } from '../demo/stack-cleanup';
 import { createScratchDatabase, testKafka, uniqueName, type ScratchDatabase } from '../test/support/fixtures';
 import { PipelineFixture } from '../test/support/pipeline-fixture';
 import { stackAddresses } from '../test/support/stack-addresses';
@@ -31,14 +32,15 @@ import { atCleanup, log, runBenchmark } from './bench-run';
 import { codeVersion } from './machine';
 import { deadline, e2eMachine, positive, pipelineAlive, removePipeline, startPipeline, timedLedgerLoad, type Pipeline, type Throughput } from './e2e-pipeline';
 
-const SYSTEMS = ['paysync', 'debezium', 'pgstream'] as const;
+const SYSTEMS = ['paysync', 'debezium', 'debezium-json', 'pgstream'] as const;
 type System = (typeof SYSTEMS)[number];
+const DEFAULT_SYSTEMS: System[] = ['paysync', 'debezium', 'pgstream'];
 
 const { values: args } = parseArgs({
   options: {
     rows: { type: 'string', default: '200000' },
     'per-tx': { type: 'string', default: '1000' },
-    systems: { type: 'string', default: SYSTEMS.join(',') },
+    systems: { type: 'string', default: DEFAULT_SYSTEMS.join(',') },
   },
 });
 
@@ -230,13 +232,32 @@ async function connectFailure(restUrl: string, connector: string): Promise<strin
   return task ? `${connector} task ${task.id}: ${task.trace ?? 'failed'}` : undefined;
 }
 
-async function runDebezium(): Promise<Measured> {
+/** Connect's converter settings: Avro through the stack's registry, or JSON with the schema in every record (the JDBC sink needs a schema). */
+function converters(format: 'avro' | 'json'): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const side of ['key', 'value']) {
+    if (format === 'json') {
+      settings[`${side}.converter`] = 'org.apache.kafka.connect.json.JsonConverter';
+      settings[`${side}.converter.schemas.enable`] = 'true';
+    } else {
+      settings[`${side}.converter`] = 'io.apicurio.registry.utils.converter.AvroConverter';
+      // The 2.6 converter speaks the registry's v2 API (bench/peers/debezium/pom.xml).
+      settings[`${side}.converter.apicurio.registry.url`] = stackAddresses().PAYSYNC_TEST_REGISTRY_URL.replace(/\/apis\/ccompat\/v7$/, '/apis/registry/v2');
+      settings[`${side}.converter.apicurio.registry.auto-register`] = 'true';
+      settings[`${side}.converter.apicurio.registry.find-latest`] = 'true';
+    }
+  }
+  return settings;
+}
+
+async function runDebezium(format: 'avro' | 'json'): Promise<Measured> {
   if (!existsSync(join(PEERS_CACHE, 'connect')) || !existsSync(join(PEERS_CACHE, 'plugins', 'debezium-connector-jdbc'))) {
     throw new Error('Kafka Connect or the Debezium connectors are missing: run bash bench/peers/fetch.sh');
   }
   const stack = stackAddresses();
   const pg = new URL(stack.PAYSYNC_TEST_PG_URL);
-  const name = uniqueName('peer-dbz').replace(/_/g, '-');
+  // Underscores, not dashes: Debezium makes the topic prefix the namespace of its Avro schemas.
+  const name = uniqueName('peer_dbz');
   const slot = uniqueName('dbz_slot');
   const dir = join(RUNS, name);
   mkdirSync(dir, { recursive: true });
@@ -256,6 +277,7 @@ async function runDebezium(): Promise<Measured> {
     await stopPeer(connect);
     await deleteTopicsStartingWith(kafka, `${name}.`);
     await deleteTopicsStartingWith(kafka, `__debezium-heartbeat.${name}`);
+    for (const prefix of [`${name}.`, `__debezium-heartbeat.${name}`]) await deleteRegistrySubjectsStartingWith(stack.PAYSYNC_TEST_REGISTRY_URL, prefix);
     const admin = kafka.admin();
     await admin.connect();
     try {
@@ -275,11 +297,7 @@ async function runDebezium(): Promise<Measured> {
       join(dir, 'worker.properties'),
       properties({
         'bootstrap.servers': stack.PAYSYNC_TEST_KAFKA_BROKERS,
-        // No Avro converter in the default Maven repository; the JDBC sink needs each record's schema.
-        'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
-        'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-        'key.converter.schemas.enable': 'true',
-        'value.converter.schemas.enable': 'true',
+        ...converters(format),
         'offset.storage.file.filename': join(dir, 'connect.offsets'),
         // Debezium confirms a WAL position to the slot when Connect flushes offsets (default every 60 s).
         'offset.flush.interval.ms': 10_000,
@@ -360,8 +378,8 @@ async function runDebezium(): Promise<Measured> {
       if (failure) throw new Error(`Kafka Connect: ${failure}`);
     };
     return {
-      version: `Debezium ${debeziumVersion()} PostgreSQL connector (pgoutput) + JDBC sink (upsert, key from record key, deletes on, 3 tasks) on Kafka Connect 3.9.1 standalone, JsonConverter with schemas, 3 partitions per table`,
-      ...(await measurePeer('debezium', source, target, slot, alive)),
+      version: `Debezium ${debeziumVersion()} PostgreSQL connector (pgoutput) + JDBC sink (upsert, key from record key, deletes on, 3 tasks) on Kafka Connect 3.9.1 standalone, ${format === 'avro' ? "Apicurio's AvroConverter 2.6.13 with the stack's registry" : 'JsonConverter with schemas'}, 3 partitions per table`,
+      ...(await measurePeer(format === 'avro' ? 'debezium' : 'debezium-json', source, target, slot, alive)),
     };
   } catch (err) {
     throw withLog(err, join(dir, 'connect.log'));
@@ -433,10 +451,15 @@ async function runPgstream(): Promise<Measured> {
   }
 }
 
-const RUNNERS: Record<System, () => Promise<Measured>> = { paysync: runPaysync, debezium: runDebezium, pgstream: runPgstream };
+const RUNNERS: Record<System, () => Promise<Measured>> = {
+  paysync: runPaysync,
+  debezium: () => runDebezium('avro'),
+  'debezium-json': () => runDebezium('json'),
+  pgstream: runPgstream,
+};
 
 /** DESIGN.md §8: paysync end to end at least this many times each peer. */
-const GOALS: Partial<Record<System, number>> = { debezium: 2, pgstream: 1.5 };
+const GOALS: Partial<Record<System, number>> = { debezium: 2, 'debezium-json': 2, pgstream: 1.5 };
 
 const rate = (t: Throughput): number => rows / t.appliedSeconds;
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Fetches the peers of bench/end-to-end-peers.ts (DESIGN.md section 8) into the git-ignored
 # .stack/cache, idempotently (each part only when missing or when its pin file changed):
-#   Kafka Connect 3.9.1 and the Debezium PostgreSQL connector + JDBC sink   (maven, bench/peers/debezium/pom.xml)
-#       -> .stack/cache/peers/connect/*.jar, .stack/cache/peers/plugins/<connector>/
+#   Kafka Connect 3.9.1, the Debezium PostgreSQL connector + JDBC sink and Apicurio's Avro converter
+#                                                                        (maven, bench/peers/debezium/pom.xml)
+#       -> .stack/cache/peers/connect/*.jar, .stack/cache/peers/plugins/<plugin>/
 #   pgstream                                                             (go install, bench/peers/pgstream/go.mod)
 #       -> .stack/cache/bin/pgstream
 #   wal2json for the stack's PostgreSQL (pgstream decodes the WAL with it) (apt, when root)
@@ -17,7 +18,7 @@ mkdir -p "$PEERS_CACHE" "$CACHE/bin"
 
 # --- Kafka Connect and Debezium -------------------------------------------------------------
 POM="$PEERS_DIR/debezium/pom.xml"
-MARK="$PEERS_CACHE/.fetched-$(sha256sum "$POM" | cut -c1-16)"
+MARK="$PEERS_CACHE/.fetched-$(cat "$POM" "$PEERS_DIR"/debezium/*/pom.xml | sha256sum | cut -c1-16)"
 if [[ ! -f "$MARK" ]]; then
   command -v mvn >/dev/null || die "maven is missing (npm run stack:up installs it)"
   log "fetching Kafka Connect and Debezium through bench/peers/debezium/pom.xml (maven) into .stack/cache/peers"
