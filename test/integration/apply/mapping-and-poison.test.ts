@@ -45,12 +45,18 @@ describe('apply: table mapping and poison rows that decode fine, into PostgreSQL
   it('dead-letters a value the target cannot hold and a constraint violation, with the original bytes, and applies what follows', async () => {
     const { source, capture, targets } = pipeline;
     await waitTargetsEqual(source, capture, targets, [EVENTS_COMPARED], nameOn);
-    // The target refuses what the source allows: a CHECK constraint added on the target only.
-    for (const { db } of targets) await db.query(`ALTER TABLE ${db.kind === 'postgres' ? EVENTS : 'events'} ADD CONSTRAINT no_bad_code CHECK (code <> 'bad')`);
+    // The target refuses what the source allows: a CHECK constraint and a unique index added on the target only.
+    for (const { db } of targets) {
+      const table = db.kind === 'postgres' ? EVENTS : 'events';
+      await db.query(`ALTER TABLE ${table} ADD CONSTRAINT no_bad_code CHECK (code <> 'bad')`);
+      await db.query(`CREATE UNIQUE INDEX events_at_unique ON ${table} (at)`);
+    }
     await source.db.pool.query(`INSERT INTO ${EVENTS} VALUES (10, '2026-02-01 00:00:00+00', 'bad')`);
     // Year 1 fits PostgreSQL, not MariaDB's DATETIME (years 1000-9999).
     await source.db.pool.query(`INSERT INTO ${EVENTS} VALUES (11, '0001-01-01 00:00:00+00', 'ancient')`);
-    await source.db.pool.query(`INSERT INTO ${EVENTS} SELECT g, '2026-03-01 00:00:00+00', 'after' FROM generate_series(12, 20) g`);
+    // The time of row 1: refused by the unique index, and row 1 must stay as it is.
+    await source.db.pool.query(`INSERT INTO ${EVENTS} VALUES (21, '2026-01-01 01:00:00+00', 'same time as 1')`);
+    await source.db.pool.query(`INSERT INTO ${EVENTS} SELECT g, '2026-03-01 00:00:00+00'::timestamptz + g * interval '1 minute', 'after' FROM generate_series(12, 20) g`);
     await source.waitCaughtUp(capture);
 
     const expectedIds = { postgres: [1, 2, 3, 11, ...range(12, 20)], mysql: [1, 2, 3, ...range(12, 20)] };
@@ -64,12 +70,13 @@ describe('apply: table mapping and poison rows that decode fine, into PostgreSQL
       expect(target.apply.child.exitCode).toBeNull();
 
       const letters = await readRawTopic(source.kafka, deadLetterTopic(source.prefix, target.groupId));
-      const reasons = letters.map((l) => l.headers['paysync.error.reason']).sort();
-      if (target.kind === 'postgres') {
-        expect(reasons).toEqual([expect.stringMatching(/target refused the row: .*no_bad_code/)]);
-      } else {
-        expect(reasons).toEqual([expect.stringMatching(/target refused the row: .*no_bad_code/), expect.stringMatching(/DATETIME cannot hold 0001-01-01/)]);
-      }
+      const reasons = letters.map((l) => l.headers['paysync.error.reason']);
+      const expected = [/target refused the row: .*no_bad_code/, /target refused the row: .*(events_at_unique|unique index)/];
+      if (target.kind === 'mysql') expected.push(/DATETIME cannot hold 0001-01-01/);
+      expect(reasons).toHaveLength(expected.length);
+      expect(reasons).toEqual(expect.arrayContaining(expected.map((e) => expect.stringMatching(e))));
+      const [first] = await target.db.query(`SELECT code FROM ${table} WHERE id = 1`);
+      expect(first).toEqual({ code: 'ok' });
       // Byte for byte the record of the table topic the header names.
       for (const letter of letters) {
         expect(letter.headers['paysync.source.topic']).toBe(source.topic(EVENTS));

@@ -121,6 +121,17 @@ export class MysqlTarget implements Target {
   }
 }
 
+/** Each key as the tuple of its primary-key values, in the target's key order. */
+function keyTuples(table: ResolvedTable, keys: Row[]): unknown[][] {
+  const { source } = table;
+  const keyColumns = table.primaryKey.map((name) => {
+    const index = source.columns.findIndex((c) => c.name === name);
+    if (index < 0) throw new Error(`key column ${name} of ${table.label} is not in the source's records`);
+    return { column: source.columns[index], field: source.fields[index] };
+  });
+  return keys.map((key) => keyColumns.map(({ column, field }) => toMysqlValue(column, key[field] ?? null)));
+}
+
 class MysqlTransaction implements TargetTransaction {
   private done = false;
 
@@ -176,17 +187,21 @@ class MysqlTransaction implements TargetTransaction {
     const values = changes.map((change) => columns.map(({ column, field }) => toMysqlValue(column, (change.row as Row)[field] ?? null)));
     const update = updatable.length > 0 ? updatable.map((c) => `${q(c.column.name)} = VALUES(${q(c.column.name)})`).join(', ') : `${q(table.primaryKey[0])} = ${q(table.primaryKey[0])}`;
     await this.db.query(`INSERT INTO ${q(table.name.table)} (${columns.map((c) => q(c.column.name)).join(', ')}) VALUES ? ON DUPLICATE KEY UPDATE ${update}`, [values]);
+    // ON DUPLICATE KEY UPDATE fires on a clash with any unique index, not only the primary key: a
+    // new row whose value another row holds in a target-only unique index would silently overwrite
+    // that row instead of failing. Then its own key is missing: refuse the batch (one by one, the
+    // row is dead-lettered and its savepoint undoes the overwrite).
+    const [rows] = await this.db.query(`SELECT count(*) AS n FROM ${q(table.name.table)} WHERE ${this.keysIn(table)}`, [keyTuples(table, changes.map((c) => c.key))]);
+    const missing = changes.length - Number((rows as { n: string | number }[])[0].n);
+    if (missing > 0) throw new Error(`${missing} row(s) clash with another row of ${table.label} in a unique index other than the primary key`);
+  }
+
+  private keysIn(table: ResolvedTable): string {
+    return `(${table.primaryKey.map(q).join(', ')}) IN (?)`;
   }
 
   private async deleteKeys(table: ResolvedTable, keys: Row[]): Promise<void> {
-    const { source } = table;
-    const keyColumns = table.primaryKey.map((name) => {
-      const index = source.columns.findIndex((c) => c.name === name);
-      if (index < 0) throw new Error(`key column ${name} of ${table.label} is not in the source's records`);
-      return { column: source.columns[index], field: source.fields[index] };
-    });
-    const tuples = keys.map((key) => keyColumns.map(({ column, field }) => toMysqlValue(column, key[field] ?? null)));
-    await this.db.query(`DELETE FROM ${q(table.name.table)} WHERE (${keyColumns.map((k) => q(k.column.name)).join(', ')}) IN (?)`, [tuples]);
+    await this.db.query(`DELETE FROM ${q(table.name.table)} WHERE ${this.keysIn(table)}`, [keyTuples(table, keys)]);
   }
 
   async truncate(table: ResolvedTable, version: Version): Promise<void> {
