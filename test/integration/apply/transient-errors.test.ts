@@ -1,14 +1,50 @@
-import { PaymentsWorkload } from '../../../demo/payments-workload';
+import { PAYMENTS_TABLES, PaymentsWorkload } from '../../../demo/payments-workload';
+import { createMysqlPool } from '@paysync/mysql';
 import { createPool } from '@paysync/postgres';
 import { httpAddressOf, sampleValue, scrapeMetrics } from '../../support/metrics-scrape';
 import type { PaysyncProcess } from '../../support/paysync-process';
 import { PipelineFixture } from '../../support/pipeline-fixture';
 import { stackAddresses } from '../../support/stack-addresses';
+import type { ScratchTarget } from '../../support/target-databases';
 import { sleep } from '../../support/wait';
 
 jest.setTimeout(300_000);
 
-describe('apply: transient target errors, graceful shutdown and metrics (PostgreSQL target)', () => {
+/**
+ * Another session ending apply's connections to the target, again and again for `ms`, mid-batch;
+ * returns how many it ended. (On MariaDB every other session of the database: the test's own reads retry.)
+ */
+async function endTargetConnections(target: ScratchTarget, ms: number): Promise<number> {
+  const database = new URL(target.url).pathname.slice(1);
+  const stack = stackAddresses();
+  const pg = target.kind === 'postgres' ? createPool(stack.PAYSYNC_TEST_PG_URL, { applicationName: 'paysync-test-admin', max: 1 }) : undefined;
+  const my = target.kind === 'mysql' ? createMysqlPool(stack.PAYSYNC_TEST_MYSQL_URL, { max: 1 }) : undefined;
+  let ended = 0;
+  try {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (pg) {
+        const { rows } = await pg.query<{ n: string }>(
+          `SELECT count(pg_terminate_backend(pid))::text AS n FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'paysync-apply%'`,
+          [database],
+        );
+        ended += Number(rows[0].n);
+      } else if (my) {
+        const [rows] = await my.query('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()', [database]);
+        for (const { id } of rows as { id: string | number }[]) {
+          await my.query(`KILL CONNECTION ${Number(id)}`).then(() => (ended += 1), () => undefined);
+        }
+      }
+      await sleep(150);
+    }
+  } finally {
+    await pg?.end();
+    await my?.end();
+  }
+  return ended;
+}
+
+describe.each(['postgres', 'mysql'] as const)('apply: transient errors, graceful shutdown and metrics into a %s target', (kind) => {
   let fixture: PipelineFixture;
   let capture: PaysyncProcess;
   let apply: PaysyncProcess;
@@ -16,7 +52,7 @@ describe('apply: transient target errors, graceful shutdown and metrics (Postgre
   let workload: PaymentsWorkload;
 
   beforeAll(async () => {
-    fixture = await PipelineFixture.create('postgres');
+    fixture = await PipelineFixture.create(kind);
     capture = await fixture.startCapture();
     apply = fixture.startApply();
     workload = new PaymentsWorkload(fixture.capture.db.pool);
@@ -26,22 +62,11 @@ describe('apply: transient target errors, graceful shutdown and metrics (Postgre
   it('retries in place while its target connections are killed under load, and ends equal with nothing lost or doubled', async () => {
     await fixture.waitEqual(capture);
     workload.start(3);
-    // Another superuser session ends apply's connections to the target, again and again, mid-batch.
-    const admin = createPool(stackAddresses().PAYSYNC_TEST_PG_URL, { applicationName: 'paysync-test-admin', max: 1 });
     let terminated = 0;
     try {
       await sleep(1000);
-      const until = Date.now() + 5000;
-      while (Date.now() < until) {
-        const { rows } = await admin.query<{ n: string }>(
-          `SELECT count(pg_terminate_backend(pid))::text AS n FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'paysync-apply%'`,
-          [new URL(fixture.target.url).pathname.slice(1)],
-        );
-        terminated += Number(rows[0].n);
-        await sleep(150);
-      }
+      terminated = await endTargetConnections(fixture.target, 5000);
     } finally {
-      await admin.end();
       await workload.stop();
     }
     await fixture.waitEqual(capture);
@@ -53,10 +78,10 @@ describe('apply: transient target errors, graceful shutdown and metrics (Postgre
     // Retried, not mistaken for poison.
     expect(sampleValue(metrics, 'paysync_apply_dead_letters_total')).toBeUndefined();
     // Equal row for row covers the keys; the insert-only ledger has each source row exactly once.
-    const [target] = await fixture.target.query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM public.ledger');
-    const [ledger] = (await fixture.capture.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM ledger')).rows;
-    expect(target).toEqual({ n: ledger.n, d: ledger.n });
-    process.stdout.write(`transient errors: ${terminated} target connections ended, ${sampleValue(metrics, 'paysync_apply_retries_total')} batch retries, ${ledger.n} ledger rows equal\n`);
+    const [target] = await fixture.target.query(`SELECT count(*) AS n, count(DISTINCT id) AS d FROM ${kind === 'postgres' ? 'public.ledger' : 'ledger'}`);
+    const [ledger] = (await fixture.capture.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM ledger')).rows;
+    expect({ n: Number(target.n), d: Number(target.d) }).toEqual({ n: Number(ledger.n), d: Number(ledger.n) });
+    process.stdout.write(`${kind} transient errors: ${terminated} target connections ended, ${sampleValue(metrics, 'paysync_apply_retries_total')} batch retries, ${ledger.n} ledger rows equal\n`);
   });
 
   it('exposes rows, lags, batch durations and dead letters, and exits 0 on SIGTERM under load, losing nothing', async () => {
@@ -72,10 +97,9 @@ describe('apply: transient target errors, graceful shutdown and metrics (Postgre
       await workload.stop();
     }
 
-    for (const op of ['upsert'] as const) {
-      for (const table of ['public.accounts', 'public.transfers', 'public.ledger']) {
-        expect({ table, op, rows: sampleValue(metrics, 'paysync_apply_rows_total', { table, op }) }).toEqual({ table, op, rows: expect.any(Number) });
-      }
+    // Labelled with the target's table name.
+    for (const table of PAYMENTS_TABLES.map((t) => (kind === 'postgres' ? t : t.split('.')[1]))) {
+      expect({ table, rows: sampleValue(metrics, 'paysync_apply_rows_total', { table, op: 'upsert' }) }).toEqual({ table, rows: expect.any(Number) });
     }
     const lag = sampleValue(metrics, 'paysync_apply_lag_seconds');
     expect(lag).toBeGreaterThanOrEqual(0);
