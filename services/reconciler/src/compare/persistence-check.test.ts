@@ -13,7 +13,6 @@ function side(name: string, state: { hash: string | undefined }, reads: string[]
     digest: unused,
     boundaries: unused,
     rowHashes: unused,
-    cutsByKeyValue: () => false,
     rowHashesOf: async () => {
       reads.push(`${name}:${state.hash}`);
       return state.hash === undefined ? new Map() : new Map([[keyId(KEY), state.hash]]);

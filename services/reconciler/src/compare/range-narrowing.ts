@@ -40,10 +40,9 @@ export async function narrowDifferences(source: ReconcileSide, target: Reconcile
     }
     for (const piece of pieces(range, cuts)) await visit(piece, false);
   };
-  // Where cutting is cheap (by key value), the table starts cut, as data-diff does: a drifted range
-  // is then found without first hashing the whole table in one piece, at no cost when nothing drifted.
-  const first = source.cutsByKeyValue(table) ? await source.boundaries(table, {}, options.splitFactor) : [];
-  for (const piece of pieces({}, first)) await visit(piece, true);
+  // One digest of the whole table first: the common case (no drift) is one pass, which PostgreSQL
+  // can run in parallel; cutting it up front (as data-diff does) measured slower on equal tables.
+  await visit({}, true);
   return { rows, candidates };
 }
 

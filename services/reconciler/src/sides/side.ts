@@ -32,8 +32,6 @@ export interface ReconcileSide {
   digest(table: ComparedTable, range: KeyRange): Promise<RangeDigest>;
   /** Keys splitting the range into about `pieces` parts (of equal row count, or of equal key span). */
   boundaries(table: ComparedTable, range: KeyRange, pieces: number): Promise<Key[]>;
-  /** Whether `boundaries` cuts by key value (an index lookup) rather than by numbering the rows. */
-  cutsByKeyValue(table: ComparedTable): boolean;
   /** key -> row hash of every row in the range. */
   rowHashes(table: ComparedTable, range: KeyRange): Promise<Map<string, string>>;
   /** key -> row hash of those keys that exist. */

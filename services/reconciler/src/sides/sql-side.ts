@@ -36,12 +36,8 @@ export class SqlSide implements ReconcileSide {
     return { count: Number(row.n), sum1: String(row.s1), sum2: String(row.s2) };
   }
 
-  cutsByKeyValue(table: ComparedTable): boolean {
-    return table.keyColumns.length === 1 && INTEGER_TYPES.has(table.keyColumns[0].typeName);
-  }
-
   async boundaries(table: ComparedTable, range: KeyRange, pieces: number): Promise<Key[]> {
-    if (this.cutsByKeyValue(table)) return this.integerBoundaries(table, range, pieces);
+    if (table.keyColumns.length === 1 && INTEGER_TYPES.has(table.keyColumns[0].typeName)) return this.integerBoundaries(table, range, pieces);
     const { where, params } = this.rangePredicate(table, range);
     const [{ n }] = await this.runner.query(`SELECT COUNT(*) AS n FROM ${this.runner.tableName(table)} WHERE ${where}`, params);
     const step = Math.ceil(Number(n) / pieces);
