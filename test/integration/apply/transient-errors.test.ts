@@ -44,7 +44,11 @@ async function endTargetConnections(target: ScratchTarget, ms: number): Promise<
   return ended;
 }
 
-describe.each(['postgres', 'mysql'] as const)('apply: transient errors, graceful shutdown and metrics into a %s target', (kind) => {
+describe.each([
+  ['postgres', 'parallel'],
+  ['mysql', 'parallel'],
+  ['postgres', 'transactional'],
+] as const)('apply: transient errors, graceful shutdown and metrics into a %s target, %s mode', (kind, mode) => {
   let fixture: PipelineFixture;
   let capture: PaysyncProcess;
   let apply: PaysyncProcess;
@@ -53,8 +57,8 @@ describe.each(['postgres', 'mysql'] as const)('apply: transient errors, graceful
 
   beforeAll(async () => {
     fixture = await PipelineFixture.create(kind);
-    capture = await fixture.startCapture();
-    apply = fixture.startApply();
+    capture = await fixture.startCapture({ PAYSYNC_TRANSACTION_TOPIC: String(mode === 'transactional') });
+    apply = fixture.startApply({ PAYSYNC_APPLY_MODE: mode });
     workload = new PaymentsWorkload(fixture.capture.db.pool);
   });
   afterAll(() => fixture.cleanup());
@@ -81,7 +85,7 @@ describe.each(['postgres', 'mysql'] as const)('apply: transient errors, graceful
     const [target] = await fixture.target.query(`SELECT count(*) AS n, count(DISTINCT id) AS d FROM ${kind === 'postgres' ? 'public.ledger' : 'ledger'}`);
     const [ledger] = (await fixture.capture.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM ledger')).rows;
     expect({ n: Number(target.n), d: Number(target.d) }).toEqual({ n: Number(ledger.n), d: Number(ledger.n) });
-    process.stdout.write(`${kind} transient errors: ${terminated} target connections ended, ${sampleValue(metrics, 'paysync_apply_retries_total')} batch retries, ${ledger.n} ledger rows equal\n`);
+    process.stdout.write(`${kind} ${mode} transient errors: ${terminated} target connections ended, ${sampleValue(metrics, 'paysync_apply_retries_total')} batch retries, ${ledger.n} ledger rows equal\n`);
   });
 
   it('exposes rows, lags, batch durations and dead letters, and exits 0 on SIGTERM under load, losing nothing', async () => {
@@ -112,7 +116,7 @@ describe.each(['postgres', 'mysql'] as const)('apply: transient errors, graceful
     expect(sampleValue(metrics, 'paysync_apply_end_to_end_seconds_count')).toBeGreaterThan(0);
 
     // What was not applied before the stop is applied by the next process, once.
-    const next = fixture.startApply();
+    const next = fixture.startApply({ PAYSYNC_APPLY_MODE: mode });
     await fixture.waitEqual(capture);
     const after = await scrapeMetrics(httpAddressOf(next, 'apply running'));
     // Without poison records the counter family is there with no sample.
