@@ -59,6 +59,7 @@ export class ApplyLoop {
     this.stopping = true;
     // kafkajs lets the running batches finish (they commit or roll back whole) before it leaves the group.
     await this.consumer.disconnect();
+    await this.options.applier.release?.();
   }
 
   pause(topic: string, partition: number): void {

@@ -21,6 +21,8 @@ export interface BatchOutcome extends WriteCounts {
 /** Applies one partition's records; both apply modes implement it. */
 export interface PartitionApplier {
   apply(batch: PartitionBatch, stopBefore?: (change: Change) => boolean): Promise<BatchOutcome>;
+  /** At shutdown: gives back what it holds across batches (an open target transaction, rolled back). */
+  release?(): Promise<void>;
 }
 
 /**

@@ -147,6 +147,15 @@ export class TransactionalApplier implements PartitionApplier {
     if (open.newestCommitTimeMs !== undefined) outcome.newestCommitTimeMs = Math.max(outcome.newestCommitTimeMs ?? 0, open.newestCommitTimeMs);
   }
 
+  /**
+   * The open transaction holds a target connection (the pool would wait for it forever at close)
+   * and only source transactions without their commit marker: rolled back, they are read again
+   * from the stored offset by the next process.
+   */
+  async release(): Promise<void> {
+    await this.rollbackOpen().catch(() => undefined);
+  }
+
   private async rollbackOpen(): Promise<void> {
     const open = this.open;
     this.open = undefined;
