@@ -1,8 +1,7 @@
 import { CaptureFixture } from './capture-fixture';
 import { startPaysync, type PaysyncProcess } from './paysync-process';
 import { PAYMENTS_COMPARED, PAYMENTS_DDL, PAYMENTS_TABLES } from '../../demo/payments-workload';
-import { pgRows, rowDifferences } from '../../demo/compare-rows';
-import { stackAddresses } from './stack-addresses';
+import { applyEnv, tableDifferences } from './applied-targets';
 import { createScratchMysqlTarget, createScratchPostgresTarget, type ScratchTarget } from './target-databases';
 import { waitUntil } from './wait';
 import { uniqueName } from './fixtures';
@@ -24,17 +23,10 @@ export class PipelineFixture {
   }
 
   applyEnv(extra: Record<string, string> = {}): Record<string, string> {
-    const stack = stackAddresses();
-    return {
-      PAYSYNC_TARGET_URL: this.target.url,
-      PAYSYNC_GROUP_ID: this.groupId,
-      PAYSYNC_TABLES: PAYMENTS_TABLES.join(','),
-      PAYSYNC_KAFKA_BROKERS: stack.PAYSYNC_TEST_KAFKA_BROKERS,
-      PAYSYNC_SCHEMA_REGISTRY_URL: stack.PAYSYNC_TEST_REGISTRY_URL,
-      PAYSYNC_TOPIC_PREFIX: this.capture.prefix,
+    return applyEnv(this.capture, this.target, this.groupId, PAYMENTS_TABLES, {
       ...(process.env.PAYSYNC_TEST_LOG_LEVEL ? { PAYSYNC_LOG_LEVEL: process.env.PAYSYNC_TEST_LOG_LEVEL } : {}),
       ...extra,
-    };
+    });
   }
 
   startCapture(extra: Record<string, string> = {}): Promise<PaysyncProcess> {
@@ -56,10 +48,7 @@ export class PipelineFixture {
   /** Differences between source and target over the payments tables (empty when equal). */
   async differences(target: ScratchTarget = this.target): Promise<string[]> {
     const problems: string[] = [];
-    for (const table of PAYMENTS_COMPARED) {
-      const diff = rowDifferences(await pgRows(this.capture.db.pool, table), await target.rows(table));
-      problems.push(...diff.map((d) => `${table.name}: ${d}`));
-    }
+    for (const table of PAYMENTS_COMPARED) problems.push(...(await tableDifferences(this.capture, target, table)));
     return problems;
   }
 

@@ -1,6 +1,6 @@
 import type { ConfigOf } from '@paysync/config';
 import { parseTableMapping, targetKindOf } from '@paysync/contract';
-import { createKafka, type Kafka } from '@paysync/kafka';
+import { createKafka } from '@paysync/kafka';
 import { DriftRepair } from './repair/drift-repair';
 import { adminGuard, createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
 import type { Pool } from '@paysync/postgres';
@@ -48,8 +48,8 @@ export class ReconcileService {
     const target = openSide(config.targetUrl, 'target', names);
     this.target = target;
     if (config.groupId && !config.kafkaBrokers) throw new Error('PAYSYNC_GROUP_ID needs PAYSYNC_KAFKA_BROKERS: the reconciler compares the group\'s offsets stored in the target with the topics\' end offsets');
-    const kafka: Kafka | undefined = config.kafkaBrokers ? createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger: logger.child({ component: 'kafka' }) }) : undefined;
     if (!config.groupId) logger.warn('PAYSYNC_GROUP_ID is not set: re-checks cannot wait for apply, so a change still on its way to the target can be reported as drift under load');
+    const kafka = config.groupId && config.kafkaBrokers ? createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger: logger.child({ component: 'kafka' }) }) : undefined;
     const fence = new PipelineFence(this.sourcePool, {
       slot: config.slot,
       apply: kafka && config.groupId ? { kafka, groupId: config.groupId, topicPrefix: config.topicPrefix, target: target.runner } : undefined,

@@ -1,4 +1,4 @@
-import { encodeRereadRequest, REREAD_REQUEST_PREFIX, type ColumnShape } from '@paysync/contract';
+import { encodeRereadRequest, REREAD_REQUEST_PREFIX } from '@paysync/contract';
 import type { Pool } from '@paysync/postgres';
 import { keyLiteral } from '../sides/canonical-row';
 import type { ComparedTable, Key } from '../sides/side';
@@ -16,7 +16,7 @@ export class DriftRepair {
   constructor(private readonly source: Pool) {}
 
   async repair(table: ComparedTable, keys: Key[]): Promise<number> {
-    const literals = keys.map((key) => key.map((text, i) => keyLiteral(table.keyColumns[i] as ColumnShape, text)));
+    const literals = keys.map((key) => key.map((text, i) => keyLiteral(table.keyColumns[i], text)));
     for (let start = 0; start < literals.length; start += KEYS_PER_REQUEST) {
       const request = encodeRereadRequest({ table: table.label, keys: literals.slice(start, start + KEYS_PER_REQUEST) });
       await this.source.query('SELECT pg_logical_emit_message(false, $1, $2)', [REREAD_REQUEST_PREFIX, request]);
