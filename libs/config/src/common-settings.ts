@@ -76,3 +76,43 @@ export const targetSettings = {
     }),
   ),
 };
+
+const COLUMN = /^[^.\s]+\.[^.\s]+\.[^.\s]+$/;
+
+function columnList(env: string, description: string, example: string) {
+  return optional(
+    list(env, {
+      description,
+      example,
+      item: (v) => {
+        if (!COLUMN.test(v)) throw new Error('must be schema.table.column');
+      },
+    }),
+  );
+}
+
+/**
+ * Column filters and masking at capture (docs/security-masking.md). Capture applies them to every
+ * schema and event; the reconciler needs the same values to compare what the target holds.
+ */
+export const columnPolicySettings = {
+  columnExclude: columnList(
+    'PAYSYNC_COLUMN_EXCLUDE',
+    'Columns capture leaves out of the topic schemas and of every event (snapshot, stream, before images, re-reads, transaction topic), comma-separated schema.table.column; not primary-key columns. The reconciler needs the same list.',
+    'public.cards.cvv',
+  ),
+  columnHash: columnList(
+    'PAYSYNC_COLUMN_HASH',
+    'Columns that travel as the lowercase hex HMAC-SHA-256 of their PostgreSQL text under PAYSYNC_COLUMN_HASH_KEY (NULL stays NULL; a primary-key column is hashed in the Kafka key too), comma-separated schema.table.column. The reconciler needs the same list.',
+    'public.cards.pan',
+  ),
+  columnHashKey: optional(
+    text('PAYSYNC_COLUMN_HASH_KEY', {
+      description: 'Secret key of the HMAC of PAYSYNC_COLUMN_HASH, at least 32 characters (for example from a file: PAYSYNC_COLUMN_HASH_KEY_FILE). Another key changes every hash: the targets must then be rebuilt from a new snapshot.',
+      example: 'the output of openssl rand -hex 32',
+      secret: true,
+      pattern: /^[\s\S]{32,}$/,
+      patternText: 'a text of at least 32 characters',
+    }),
+  ),
+};

@@ -13,3 +13,5 @@ export * from './shape-from-schemas';
 export * from './target-names';
 export * from './apply-bookkeeping';
 export * from './reread-request';
+export * from './column-hash';
+export * from './column-policy';
