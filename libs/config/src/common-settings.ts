@@ -1,3 +1,4 @@
+import { registrySecuritySettings, kafkaSecuritySettings } from './security-settings';
 import { integer, list, oneOf, optional, text, url } from './setting';
 
 /** Settings every service shares. Services pick the ones they need by spreading these objects. */
@@ -26,12 +27,14 @@ export const kafkaSettings = {
     },
   }),
   kafkaClientId: text('PAYSYNC_KAFKA_CLIENT_ID', { description: 'Client id sent to Kafka (shows in broker logs and quotas).', default: 'paysync' }),
+  ...kafkaSecuritySettings,
   schemaRegistryUrl: url('PAYSYNC_SCHEMA_REGISTRY_URL', {
     description: 'Base URL of the Confluent-compatible schema registry (for Apicurio: .../apis/ccompat/v7).',
     example: 'http://registry:8080/apis/ccompat/v7',
     protocols: ['http:', 'https:'],
     secret: true,
   }),
+  ...registrySecuritySettings,
   topicPrefix: text('PAYSYNC_TOPIC_PREFIX', {
     description: 'Prefix of every topic: <prefix>.<schema>.<table>.',
     default: 'paysync',

@@ -91,5 +91,11 @@ export function loadConfig<S extends Settings>(settings: S, sources: ConfigSourc
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  const byEnv = new Map(Object.entries(settings).map(([key, setting]) => [setting.env, values[key]]));
+  for (const [key, setting] of Object.entries(settings)) {
+    const problem = setting.crossCheck?.(values[key], (env) => byEnv.get(env));
+    if (problem !== undefined) problems.push({ env: setting.env, message: problem });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   return values as ConfigOf<S>;
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * One setting: where it comes from (its environment variable name), what it means, and how its raw
  * text becomes a typed value. The same description feeds `--help`, the README table and errors.
@@ -13,6 +15,13 @@ export interface Setting<T> {
   /** Secret values are never echoed in errors, help or logs. */
   readonly secret: boolean;
   parse(raw: string): T;
+  /**
+   * A rule over this setting and others of the same command (e.g. "a SASL mechanism needs a user
+   * name"), run once every setting is parsed; returns what is wrong, or undefined. `valueOf` takes an
+   * environment variable name and gives that setting's value (undefined when unset or not a
+   * setting of this command).
+   */
+  readonly crossCheck?: (value: T, valueOf: (env: string) => unknown) => string | undefined;
 }
 
 interface Common<T> {
@@ -109,7 +118,31 @@ export function list(
   });
 }
 
+const PEM_LABELS = { certificate: /-----BEGIN CERTIFICATE-----/, 'private key': /-----BEGIN [A-Z ]*PRIVATE KEY-----/ } as const;
+
+/**
+ * The path of a PEM file that must exist and hold a certificate or a private key: a wrong path or
+ * a file of the wrong kind is a start-up error naming the setting, not a TLS failure later.
+ */
+export function pemFile(env: string, options: Common<string> & { holds: keyof typeof PEM_LABELS }): Setting<string> {
+  return define(env, options, `/etc/paysync/tls/${options.holds === 'certificate' ? 'ca.crt' : 'client.key'}`, (raw) => {
+    let text: string;
+    try {
+      text = readFileSync(raw.trim(), 'utf8');
+    } catch (err) {
+      throw new Error(`names a file that cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    if (!PEM_LABELS[options.holds].test(text)) throw new Error(`names a file that holds no PEM ${options.holds}`);
+    return raw.trim();
+  });
+}
+
+/** The same setting with a rule over it and other settings of the command (see Setting.crossCheck). */
+export function withCrossCheck<T>(setting: Setting<T>, crossCheck: (value: T, valueOf: (env: string) => unknown) => string | undefined): Setting<T> {
+  return { ...setting, crossCheck };
+}
+
 /** The same setting, but it may be left unset (its value is then `undefined`). */
 export function optional<T>(setting: Setting<T>): Setting<T | undefined> {
-  return { ...setting, required: false };
+  return { ...setting, required: false } as Setting<T | undefined>;
 }

@@ -3,3 +3,5 @@ export * from './kafka-client';
 export * from './producer';
 export * from './consumer';
 export * from './topics';
+export * from './kafka-security';
+export * from './kafka-access-check';

@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { kafkaSecurity, type KafkaConnectionSettings } from './kafka-security';
 
 export interface KafkaLogger {
   error(obj: object, msg: string): void;
@@ -37,4 +38,9 @@ export function createKafka(options: KafkaClientOptions): Kafka {
     logCreator: logCreatorFor(options.logger),
     retry: { initialRetryTime: 200, retries: 8 },
   });
+}
+
+/** The client a command's Kafka settings describe: its brokers, client id, TLS and SASL. */
+export function kafkaFromSettings(settings: KafkaConnectionSettings, logger: KafkaLogger): Kafka {
+  return createKafka({ brokers: settings.kafkaBrokers, clientId: settings.kafkaClientId, logger, ...kafkaSecurity(settings) });
 }

@@ -1,1 +1,3 @@
 export * from './mysql-pool';
+export * from './mysql-url';
+export * from './mysql-access';

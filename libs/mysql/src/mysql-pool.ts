@@ -1,4 +1,5 @@
 import mysql from 'mysql2/promise';
+import { parseMysqlUrl } from './mysql-url';
 
 export type MysqlPool = mysql.Pool;
 export type MysqlConnection = mysql.PoolConnection;
@@ -7,14 +8,15 @@ export type MysqlConnection = mysql.PoolConnection;
  * A pool whose values come back exact: DECIMAL and BIGINT as strings, dates and times as the
  * server's text, the session in UTC, so nothing passes through a JS number or Date.
  */
-export function createMysqlPool(url: string, options: { max?: number } = {}): MysqlPool {
-  const parsed = new URL(url);
+export function createMysqlPool(url: string, options: { max?: number; setting?: string } = {}): MysqlPool {
+  const { host, port, user, password, database, ssl } = parseMysqlUrl(url, options.setting);
   return mysql.createPool({
-    host: parsed.hostname,
-    port: parsed.port ? Number(parsed.port) : 3306,
-    user: decodeURIComponent(parsed.username),
-    password: decodeURIComponent(parsed.password),
-    database: decodeURIComponent(parsed.pathname.replace(/^\//, '')),
+    host,
+    port,
+    user,
+    password,
+    database,
+    ssl,
     connectionLimit: options.max ?? 4,
     supportBigNumbers: true,
     bigNumberStrings: true,

@@ -1,5 +1,7 @@
 import pg from 'pg';
+import { postgresTarget } from './postgres-access';
 import { sessionOptions } from './session-settings';
+import { clientClassFor } from './tls-negotiation';
 
 /** Anything that runs SQL: a pool, a client, a transaction. Modules that only need SQL take this. */
 export interface Queryable {
@@ -20,11 +22,17 @@ export interface PoolOptions {
   max?: number;
   /** Passed to the server as statement_timeout (ms); 0 means none. */
   statementTimeoutMs?: number;
+  /** The setting the URL came from, named in errors (default PAYSYNC_SOURCE_URL). */
+  setting?: string;
 }
 
-export function createPool(connectionString: string, options: PoolOptions): Pool {
+/** A pool on the URL, its TLS parameters read as libpq reads them (see libpq-url.ts). */
+export function createPool(url: string, options: PoolOptions): Pool {
+  const target = postgresTarget(url, options.setting);
   const pool = new pg.Pool({
-    connectionString,
+    connectionString: target.connectionString,
+    ssl: target.sslmode === 'disable' ? false : target.tls,
+    Client: clientClassFor(target),
     application_name: options.applicationName,
     max: options.max ?? 4,
     options: sessionOptions(),

@@ -1,6 +1,8 @@
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
 import { bigIntToLsn, lsnToBigInt } from './lsn';
+import { postgresTarget } from './postgres-access';
 import { sessionOptions } from './session-settings';
+import { sslForConnection } from './tls-negotiation';
 
 export type { Pgoutput };
 
@@ -39,6 +41,8 @@ export interface ReplicationStreamOptions {
   slot: string;
   publication: string;
   applicationName: string;
+  /** The setting the URL came from, named in errors (default PAYSYNC_SOURCE_URL). */
+  setting?: string;
   /** Where to start; the server starts at the slot's confirmed LSN when this is lower. */
   startLsn?: string;
 }
@@ -61,29 +65,31 @@ export interface ReplicationHandlers {
  * reading instead of growing a buffer.
  */
 export class ReplicationStream {
-  private readonly service: LogicalReplicationService;
+  private service: LogicalReplicationService | undefined;
+  private stopped = false;
 
-  constructor(private readonly options: ReplicationStreamOptions) {
+  constructor(private readonly options: ReplicationStreamOptions) {}
+
+  /** Starts streaming; resolves when the stream ends (stop() or a lost connection, which rejects). */
+  async start(handlers: ReplicationHandlers): Promise<void> {
+    // TLS as libpq would negotiate it for this URL, like the pooled connections (libpq-url.ts).
+    const target = postgresTarget(this.options.connectionString, this.options.setting);
+    const ssl = await sslForConnection(target);
+    if (this.stopped) return;
     this.service = new LogicalReplicationService(
       {
-        connectionString: options.connectionString,
-        application_name: options.applicationName,
+        connectionString: target.connectionString,
+        ssl,
+        application_name: this.options.applicationName,
         options: sessionOptions(),
       },
       { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
     );
-  }
-
-  /** Starts streaming; resolves when the stream ends (stop() or a lost connection, which rejects). */
-  start(handlers: ReplicationHandlers): Promise<void> {
     this.service.on('data', (lsn: string, message: Pgoutput.Message) => handlers.onMessage(lsn, message));
     this.service.on('heartbeat', (lsn: string, _timestamp: number, shouldRespond: boolean) => handlers.onKeepalive(lsn, shouldRespond));
     this.service.on('error', (err: Error) => handlers.onError(err));
     const plugin = new ExactTextPgoutputPlugin({ protoVersion: 1, publicationNames: [this.options.publication], messages: true });
-    const started = this.options.startLsn
-      ? this.service.subscribe(plugin, this.options.slot, this.options.startLsn)
-      : this.service.subscribe(plugin, this.options.slot);
-    return started.then(() => undefined);
+    await (this.options.startLsn ? this.service.subscribe(plugin, this.options.slot, this.options.startLsn) : this.service.subscribe(plugin, this.options.slot));
   }
 
   /**
@@ -97,10 +103,11 @@ export class ReplicationStream {
   async confirm(lsn: string, requestReply = false): Promise<void> {
     const exact = lsnToBigInt(lsn);
     if (exact === 0n) return;
-    await this.service.acknowledge(bigIntToLsn(exact - 1n), requestReply);
+    await this.service?.acknowledge(bigIntToLsn(exact - 1n), requestReply);
   }
 
   async stop(): Promise<void> {
-    await this.service.destroy();
+    this.stopped = true;
+    await this.service?.destroy();
   }
 }

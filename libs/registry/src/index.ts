@@ -1,1 +1,2 @@
 export * from './schema-registry-client';
+export * from './registry-security';

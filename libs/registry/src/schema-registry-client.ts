@@ -1,6 +1,8 @@
 // The package's HTTP layer (its own SchemaRegistry class caches parsed schemas without bound and
 // parses them with its own avsc options; paysync needs neither).
 import createRegistryApi, { type SchemaRegistryAPIClient } from '@kafkajs/confluent-schema-registry/dist/api';
+import { SettingError, tlsFailureOf, tlsFailureText } from '@paysync/config';
+import { registryConnection, type RegistrySettings } from './registry-security';
 
 /** The registry refused a schema as incompatible with what the subject already holds. */
 export class IncompatibleSchemaError extends Error {
@@ -36,13 +38,41 @@ export class SchemaRegistryClient {
   private readonly api: SchemaRegistryAPIClient;
   private readonly registered = new Map<string, number>();
 
-  constructor(url: string) {
-    const parsed = new URL(url);
-    const auth = parsed.username ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) } : undefined;
-    parsed.username = '';
-    parsed.password = '';
-    const host = parsed.toString().replace(/\/$/, '');
-    this.api = createRegistryApi({ host, auth, clientId: 'paysync', retry: { retries: 3 } });
+  private readonly host: string;
+
+  /** A URL alone (user info as basic auth), or a command's registry settings (auth, token, CA). */
+  constructor(urlOrSettings: string | RegistrySettings) {
+    const { host, auth, agent, middlewares } = registryConnection(typeof urlOrSettings === 'string' ? { schemaRegistryUrl: urlOrSettings } : urlOrSettings);
+    this.host = host;
+    this.api = createRegistryApi({ host, auth, agent, middlewares, clientId: 'paysync', retry: { retries: 3 } });
+  }
+
+  /**
+   * Asks the registry for its subjects once before a service starts, so credentials or a
+   * certificate it refuses stop the command with a SettingError naming the setting, instead of
+   * failing the first schema registration later. Other errors (registry not up yet) pass.
+   */
+  async checkAccess(): Promise<void> {
+    try {
+      await this.api.Subject.all({});
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 401 || status === 403) {
+        throw new SettingError(
+          ['PAYSYNC_SCHEMA_REGISTRY_USERNAME', 'PAYSYNC_SCHEMA_REGISTRY_PASSWORD', 'PAYSYNC_SCHEMA_REGISTRY_TOKEN'],
+          `the schema registry at ${this.host} answered ${status} (${status === 401 ? 'not authenticated' : 'not allowed'})`,
+          'Check the basic-auth user and password or the bearer token it expects.',
+        );
+      }
+      if (status === 404) {
+        throw new SettingError(['PAYSYNC_SCHEMA_REGISTRY_URL'], `${this.host}/subjects answered 404: that is not the base of a Confluent-compatible registry API`, 'For Apicurio the base ends in /apis/ccompat/v7.');
+      }
+      const tls = tlsFailureOf(err);
+      if (tls === 'untrusted' || tls === 'expired') {
+        throw new SettingError(['PAYSYNC_SCHEMA_REGISTRY_CA_FILE'], tlsFailureText(tls, `the schema registry at ${this.host}`), 'Set PAYSYNC_SCHEMA_REGISTRY_CA_FILE to the CA certificate that signed it.');
+      }
+      if (tls) throw new SettingError(['PAYSYNC_SCHEMA_REGISTRY_URL'], tlsFailureText(tls, `the schema registry at ${this.host}`), 'Use the host name its certificate names, and https only for a TLS endpoint.');
+    }
   }
 
   /**

@@ -1,4 +1,4 @@
-import { defineCommand } from '@paysync/config';
+import { defineCommand, SettingError } from '@paysync/config';
 import { createLogger, runUntilSignal } from '@paysync/observability';
 import { ApplyService } from './apply-service';
 import { applySettings } from './settings';
@@ -20,6 +20,10 @@ export const applyCommand = defineCommand({
       return await runUntilSignal(logger, service);
     } catch (err) {
       logger.fatal({ err }, 'apply failed');
+      if (err instanceof SettingError) {
+        process.stderr.write(`paysync apply: ${err.message}\n`);
+        return 2;
+      }
       return 1;
     }
   },

@@ -1,6 +1,6 @@
 import type { ConfigOf } from '@paysync/config';
 import { deadLetterTopic, parseTableMapping, RegistrySerde, topicName, transactionTopicName } from '@paysync/contract';
-import { createIdempotentProducer, createKafka, ensureTopics, missingTopics, type Kafka, type Producer } from '@paysync/kafka';
+import { checkKafkaAccess, createIdempotentProducer, ensureTopics, kafkaFromSettings, missingTopics, type Kafka, type Producer } from '@paysync/kafka';
 import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
 import { SchemaRegistryClient } from '@paysync/registry';
 import { ApplyMetrics } from './apply-metrics';
@@ -30,6 +30,7 @@ export class ApplyService {
   readonly metrics = new ApplyMetrics(this.metricsRegistry);
   readonly target: Target;
   readonly kafka: Kafka;
+  private readonly registry: SchemaRegistryClient;
   readonly topics: string[];
   private producer: Producer | undefined;
   private loop: ApplyLoop | undefined;
@@ -43,7 +44,8 @@ export class ApplyService {
     private readonly options: ApplyServiceOptions = {},
   ) {
     this.target = openTarget(config.targetUrl, `paysync-apply-${config.groupId}`);
-    this.kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger: logger.child({ component: 'kafka' }) });
+    this.kafka = kafkaFromSettings(config, logger.child({ component: 'kafka' }));
+    this.registry = new SchemaRegistryClient(config);
     // Transactional mode reads the one transaction-ordered topic capture writes with PAYSYNC_TRANSACTION_TOPIC=true.
     this.topics =
       config.mode === 'transactional'
@@ -69,6 +71,9 @@ export class ApplyService {
         readiness: () => ({ ready: this.running && this.lastError === undefined, detail: { running: this.running, retrying: this.lastError ?? null } }),
       });
     }
+    // Settings the brokers or the registry refuse stop here, each named (the target's in prepare).
+    await checkKafkaAccess(this.kafka, config);
+    await this.registry.checkAccess();
     await this.target.prepare();
     await this.untilDone('topics to read', async () => {
       const missing = await missingTopics(this.kafka, this.topics);
@@ -78,7 +83,7 @@ export class ApplyService {
     this.producer = createIdempotentProducer(this.kafka);
     await this.producer.connect();
     const names = new TableNames(this.target, parseTableMapping(config.tableMapping ?? [], this.target.kind));
-    const writer = new ChangeWriter(this.target, new RecordDecoder(new RegistrySerde(new SchemaRegistryClient(config.schemaRegistryUrl))), names);
+    const writer = new ChangeWriter(this.target, new RecordDecoder(new RegistrySerde(this.registry)), names);
     const deadLetters = new DeadLetterWriter(this.producer, this.deadLetterTopic);
     const tables = new Set(config.tables);
     const applier =

@@ -1,5 +1,5 @@
-import { defineCommand, optional, text } from '@paysync/config';
-import { offsetsAtTime, partitionOffsets } from '@paysync/kafka';
+import { defineCommand, optional, SettingError, text } from '@paysync/config';
+import { checkKafkaAccess, offsetsAtTime, partitionOffsets } from '@paysync/kafka';
 import { createLogger, onShutdownSignal } from '@paysync/observability';
 import { lsnToBigInt } from '@paysync/postgres';
 import { ApplyService } from './apply-service';
@@ -56,6 +56,7 @@ export const replayCommand = defineCommand({
     }
     const removeHandlers = onShutdownSignal(logger, () => service.stop());
     try {
+      await checkKafkaAccess(service.kafka, config);
       // Start positions and the end (each partition's high watermark now) are fixed before consuming.
       for (const topic of service.topics) {
         const bounds = await partitionOffsets(service.kafka, topic);
@@ -77,7 +78,7 @@ export const replayCommand = defineCommand({
       logger.fatal({ err }, 'replay failed');
       process.stderr.write(`paysync replay: ${(err as Error).message}\n`);
       await service.stop().catch(() => undefined);
-      return 1;
+      return err instanceof SettingError ? 2 : 1;
     } finally {
       progress.close();
       removeHandlers();

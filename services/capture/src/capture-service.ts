@@ -1,8 +1,8 @@
 import { describeTypes, readTableShape, RegistrySerde, transactionTopicName, type RereadRequest, type TableShape } from '@paysync/contract';
 import type { ConfigOf } from '@paysync/config';
-import { createIdempotentProducer, createKafka, ensureTopics, partitionCount, sendAcked, type Kafka, type Producer } from '@paysync/kafka';
+import { checkKafkaAccess, createIdempotentProducer, ensureTopics, kafkaFromSettings, kafkaSecurityDescription, partitionCount, sendAcked, type Kafka, type Producer } from '@paysync/kafka';
 import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
-import { createPool, lsnToBigInt, ReplicationStream, type Pgoutput, type Pool } from '@paysync/postgres';
+import { checkPostgresAccess, createPool, lsnToBigInt, ReplicationStream, type Pgoutput, type Pool } from '@paysync/postgres';
 import { IncompatibleSchemaError, SchemaRegistryClient } from '@paysync/registry';
 import { CaptureMetrics } from './capture-metrics';
 import type { captureSettings } from './settings';
@@ -45,6 +45,7 @@ export class CaptureService {
   private readonly metrics = new CaptureMetrics(this.metricsRegistry);
   private readonly pool: Pool;
   private readonly kafka: Kafka;
+  private readonly registry: SchemaRegistryClient;
   private producer: Producer | undefined;
   private stream: ReplicationStream | undefined;
   private sink: KafkaSink<() => void> | undefined;
@@ -66,7 +67,8 @@ export class CaptureService {
     private readonly logger: Logger,
   ) {
     this.pool = createPool(config.sourceUrl, { applicationName: `paysync-capture-${config.slot}`, max: 4 });
-    this.kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger: logger.child({ component: 'kafka' }) });
+    this.kafka = kafkaFromSettings(config, logger.child({ component: 'kafka' }));
+    this.registry = new SchemaRegistryClient(config);
     this.done = new Promise<void>((resolve, reject) => (this.finished = (err) => (err ? reject(err) : resolve())));
   }
 
@@ -81,6 +83,11 @@ export class CaptureService {
       alive: () => this.fatal === undefined || this.fatal instanceof IncompatibleSchemaError,
       readiness: () => ({ ready: this.streaming && !this.draining, detail: { streaming: this.streaming, confirmedLsn: this.acknowledger?.safeLsn ?? null } }),
     });
+    // Settings the source, the brokers or the registry refuse stop here, each named, before any work.
+    await checkPostgresAccess(pool, config.sourceUrl, 'PAYSYNC_SOURCE_URL');
+    await checkKafkaAccess(this.kafka, config);
+    await this.registry.checkAccess();
+    logger.info({ kafka: kafkaSecurityDescription(config) }, 'source, Kafka and schema registry accept the settings');
     await runPreflightChecks(pool, config);
     const setup = await ensureReplicationSetup(pool, config);
     const progress = new SnapshotProgress(pool, config.slot);
@@ -93,7 +100,7 @@ export class CaptureService {
     await this.producer.connect();
     const producer = this.producer;
     const codecs = new TableCodecs({
-      serde: new RegistrySerde(new SchemaRegistryClient(config.schemaRegistryUrl)),
+      serde: new RegistrySerde(this.registry),
       topicPrefix: config.topicPrefix,
       ensureTopic: (topic) => this.ensureTopic(topic),
     });

@@ -1,4 +1,4 @@
-import { CONFIG_FILE_ENV, ConfigError, loadConfig, settingsHelp, type Command } from '@paysync/config';
+import { CONFIG_FILE_ENV, ConfigError, loadConfig, SettingError, settingsHelp, type Command } from '@paysync/config';
 import { COMMANDS } from './commands';
 import { settingsMarkdown } from './settings-table';
 
@@ -67,5 +67,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  return command.run(config, rest);
+  try {
+    return await command.run(config, rest);
+  } catch (err) {
+    // A setting an outside system refused, from a command that does not report it itself.
+    if (err instanceof SettingError) {
+      process.stderr.write(`paysync ${command.name}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
 }

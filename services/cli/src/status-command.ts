@@ -1,5 +1,5 @@
 import { defineCommand, optional, sourceSettings, text } from '@paysync/config';
-import { createPool } from '@paysync/postgres';
+import { checkPostgresAccess, createPool } from '@paysync/postgres';
 
 const statusSettings = {
   sourceUrl: sourceSettings.sourceUrl,
@@ -14,6 +14,7 @@ export const statusCommand = defineCommand({
   run: async (config) => {
     const pool = createPool(config.sourceUrl, { applicationName: 'paysync-status', max: 1 });
     try {
+      await checkPostgresAccess(pool, config.sourceUrl, 'PAYSYNC_SOURCE_URL');
       const { rows: level } = await pool.query<{ wal_level: string }>('SHOW wal_level');
       const { rows: slots } = await pool.query<Record<string, string | null>>(
         `SELECT slot_name, plugin, active, confirmed_flush_lsn,

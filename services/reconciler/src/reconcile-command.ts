@@ -1,4 +1,4 @@
-import { defineCommand } from '@paysync/config';
+import { defineCommand, SettingError } from '@paysync/config';
 import { createLogger, runUntilSignal } from '@paysync/observability';
 import type { RunReport } from './reconcile-run';
 import { hasDrift, ReconcileService } from './reconcile-service';
@@ -52,12 +52,13 @@ export const reconcileCommand = defineCommand({
     }
     if (once) {
       try {
+        await service.checkAccess();
         const report = await service.runOnce(table ? [table] : config.tables);
         process.stdout.write(`${json ? JSON.stringify(report) : printText(report)}\n`);
         return hasDrift(report) ? DRIFT_EXIT_CODE : 0;
       } catch (err) {
         process.stderr.write(`paysync reconcile: ${(err as Error).message}\n`);
-        return 1;
+        return err instanceof SettingError ? 2 : 1;
       } finally {
         await service.stop();
       }

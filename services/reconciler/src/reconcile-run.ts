@@ -118,5 +118,5 @@ export function targetNames(kind: TargetKind, mapping: Map<string, TargetName>):
 }
 
 export function openSourcePool(url: string): Pool {
-  return createPool(url, { applicationName: 'paysync-reconciler', max: 2 });
+  return createPool(url, { applicationName: 'paysync-reconciler', max: 2, setting: 'PAYSYNC_SOURCE_URL' });
 }

@@ -1,6 +1,6 @@
 import type { ConfigOf } from '@paysync/config';
 import { parseTableMapping, targetKindOf } from '@paysync/contract';
-import { createKafka } from '@paysync/kafka';
+import { checkKafkaAccess, kafkaFromSettings, type Kafka, type KafkaConnectionSettings } from '@paysync/kafka';
 import { DriftRepair } from './repair/drift-repair';
 import { adminGuard, createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
 import type { Pool } from '@paysync/postgres';
@@ -9,7 +9,7 @@ import { ReconcileMetrics } from './reconcile-metrics';
 import { openSourcePool, ReconcileRun, targetNames, type RunReport } from './reconcile-run';
 import type { reconcilerSettings } from './settings';
 import { openSide } from './sides/open-side';
-import type { ReconcileSide } from './sides/side';
+import type { SqlSide } from './sides/sql-side';
 
 export type ReconcileConfig = ConfigOf<typeof reconcilerSettings>;
 
@@ -27,8 +27,10 @@ export class ReconcileService {
   readonly metricsRegistry = createMetricsRegistry('reconciler');
   readonly metrics = new ReconcileMetrics(this.metricsRegistry);
   private readonly sourcePool: Pool;
-  private readonly source: ReconcileSide;
-  private readonly target: ReconcileSide;
+  private readonly source: SqlSide;
+  private readonly target: SqlSide;
+  /** Kafka, read only for the apply half of the fence (PAYSYNC_GROUP_ID). */
+  private readonly fenceKafka: { client: Kafka; settings: KafkaConnectionSettings } | undefined;
   private readonly runner: ReconcileRun;
   private readonly reports: RunReport[] = [];
   private http: HealthServer | undefined;
@@ -49,7 +51,9 @@ export class ReconcileService {
     this.target = target;
     if (config.groupId && !config.kafkaBrokers) throw new Error('PAYSYNC_GROUP_ID needs PAYSYNC_KAFKA_BROKERS: the reconciler compares the group\'s offsets stored in the target with the topics\' end offsets');
     if (!config.groupId) logger.warn('PAYSYNC_GROUP_ID is not set: re-checks cannot wait for apply, so a change still on its way to the target can be reported as drift under load');
-    const kafka = config.groupId && config.kafkaBrokers ? createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId, logger: logger.child({ component: 'kafka' }) }) : undefined;
+    const kafkaSettings = config.groupId && config.kafkaBrokers ? { ...config, kafkaBrokers: config.kafkaBrokers } : undefined;
+    this.fenceKafka = kafkaSettings && { client: kafkaFromSettings(kafkaSettings, logger.child({ component: 'kafka' })), settings: kafkaSettings };
+    const kafka = this.fenceKafka?.client;
     const fence = new PipelineFence(this.sourcePool, {
       slot: config.slot,
       apply: kafka && config.groupId ? { kafka, groupId: config.groupId, topicPrefix: config.topicPrefix, target: target.runner } : undefined,
@@ -64,6 +68,16 @@ export class ReconcileService {
       recheckDelaysMs: config.recheckDelaysMs.map(Number),
       fence,
     });
+  }
+
+  /**
+   * Connects once to each side (and to Kafka for the apply fence), so a URL or credentials they
+   * refuse stop the command with a SettingError naming the setting, before any run.
+   */
+  async checkAccess(): Promise<void> {
+    await this.source.runner.checkAccess();
+    await this.target.runner.checkAccess();
+    if (this.fenceKafka) await checkKafkaAccess(this.fenceKafka.client, this.fenceKafka.settings);
   }
 
   /** One run; concurrent requests share the run in progress. */
@@ -85,6 +99,7 @@ export class ReconcileService {
 
   async serve(): Promise<void> {
     const { config, logger } = this;
+    await this.checkAccess();
     const preHandler = adminGuard(config.adminToken, 'PAYSYNC_ADMIN_TOKEN');
     this.http = await startHealthServer({
       host: config.httpHost,

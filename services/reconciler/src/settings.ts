@@ -1,4 +1,4 @@
-import { flag, httpSettings, integer, kafkaSettings, list, optional, sourceSettings, targetSettings, text, url } from '@paysync/config';
+import { flag, httpSettings, integer, kafkaSecuritySettings, kafkaSettings, list, optional, sourceSettings, targetSettings, text, url } from '@paysync/config';
 
 export const reconcilerSettings = {
   ...sourceSettings,
@@ -58,5 +58,6 @@ export const reconcilerSettings = {
   // Kafka is read for the apply fence (PAYSYNC_GROUP_ID) only.
   kafkaBrokers: optional(kafkaSettings.kafkaBrokers),
   kafkaClientId: kafkaSettings.kafkaClientId,
+  ...kafkaSecuritySettings,
   topicPrefix: kafkaSettings.topicPrefix,
 };

@@ -1,5 +1,5 @@
-import { createMysqlPool, quoteMysqlIdent } from '@paysync/mysql';
-import { createPool, qualifiedName } from '@paysync/postgres';
+import { checkMysqlAccess, createMysqlPool, quoteMysqlIdent } from '@paysync/mysql';
+import { checkPostgresAccess, createPool, qualifiedName } from '@paysync/postgres';
 import { SqlSide } from './sql-side';
 import type { ComparedTable } from './side';
 
@@ -9,6 +9,7 @@ export type TargetNames = (table: ComparedTable) => { schema?: string; table: st
 /** The source (always PostgreSQL) or a target (PostgreSQL or MariaDB/MySQL) as a ReconcileSide. */
 export function openSide(url: string, role: 'source' | 'target', targetName: TargetNames): SqlSide {
   const protocol = new URL(url).protocol;
+  const setting = role === 'source' ? 'PAYSYNC_SOURCE_URL' : 'PAYSYNC_TARGET_URL';
   const named = (table: ComparedTable) => {
     if (role === 'source') {
       const [schema, name] = table.label.split('.');
@@ -17,7 +18,7 @@ export function openSide(url: string, role: 'source' | 'target', targetName: Tar
     return targetName(table);
   };
   if (protocol === 'postgres:' || protocol === 'postgresql:') {
-    const pool = createPool(url, { applicationName: `paysync-reconciler-${role}`, max: 2 });
+    const pool = createPool(url, { applicationName: `paysync-reconciler-${role}`, max: 2, setting });
     return new SqlSide({
       dialect: 'postgres',
       tableName: (table) => {
@@ -25,14 +26,16 @@ export function openSide(url: string, role: 'source' | 'target', targetName: Tar
         return qualifiedName(n.schema ?? 'public', n.table);
       },
       query: async (sql, params) => (await pool.query(sql, params)).rows,
+      checkAccess: () => checkPostgresAccess(pool, url, setting),
       close: () => pool.end(),
     });
   }
-  const pool = createMysqlPool(url, { max: 2 });
+  const pool = createMysqlPool(url, { max: 2, setting });
   return new SqlSide({
     dialect: 'mysql',
     tableName: (table) => quoteMysqlIdent(named(table).table),
     query: async (sql, params) => (await pool.query(sql, params))[0] as Record<string, unknown>[],
+    checkAccess: () => checkMysqlAccess(pool, url, setting),
     close: () => pool.end(),
   });
 }

@@ -10,6 +10,8 @@ export interface SqlRunner {
   tableName(table: ComparedTable): string;
   /** Runs a statement with `?`-style positional parameters; rows come back with string values. */
   query(sql: string, params: unknown[]): Promise<Record<string, unknown>[]>;
+  /** Connects once; a URL the database refuses (password, certificate) throws a SettingError naming it. */
+  checkAccess(): Promise<void>;
   close(): Promise<void>;
 }
 

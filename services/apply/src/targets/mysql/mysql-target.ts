@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { APPLY_OFFSETS_TABLE, codecFor, type Row } from '@paysync/contract';
-import { createMysqlPool, databaseOf, quoteMysqlIdent as q, type MysqlConnection, type MysqlPool } from '@paysync/mysql';
+import { checkMysqlAccess, createMysqlPool, databaseOf, quoteMysqlIdent as q, type MysqlConnection, type MysqlPool } from '@paysync/mysql';
 import type { RowChange, SourceTable, Version } from '../../changes/row-change';
 import { isNewer } from '../../changes/row-change';
 import type { ApplyResult, ResolvedTable, StoredOffset, Target, TargetName, TargetTransaction } from '../target';
@@ -32,12 +32,13 @@ export class MysqlTarget implements Target {
   private readonly pool: MysqlPool;
   private readonly database: string;
 
-  constructor(url: string) {
-    this.pool = createMysqlPool(url, { max: 4 });
+  constructor(private readonly url: string) {
+    this.pool = createMysqlPool(url, { max: 4, setting: 'PAYSYNC_TARGET_URL' });
     this.database = databaseOf(url);
   }
 
   async prepare(): Promise<void> {
+    await checkMysqlAccess(this.pool, this.url, 'PAYSYNC_TARGET_URL');
     for (const ddl of BOOKKEEPING_DDL) await this.pool.query(ddl);
   }
 

@@ -1,4 +1,4 @@
-import { createPool, inTransaction, type Pool, type PoolClient } from '@paysync/postgres';
+import { checkPostgresAccess, createPool, inTransaction, type Pool, type PoolClient } from '@paysync/postgres';
 import type { RowChange, SourceTable, Version } from '../../changes/row-change';
 import type { ApplyResult, ResolvedTable, StoredOffset, Target, TargetName, TargetTransaction } from '../target';
 import { isTransientPostgresError } from './postgres-errors';
@@ -11,11 +11,15 @@ export class PostgresTarget implements Target {
   private readonly pool: Pool;
   private readonly statements = new WeakMap<ResolvedTable, Map<string, string>>();
 
-  constructor(url: string, applicationName: string) {
-    this.pool = createPool(url, { applicationName, max: 4 });
+  constructor(
+    private readonly url: string,
+    applicationName: string,
+  ) {
+    this.pool = createPool(url, { applicationName, max: 4, setting: 'PAYSYNC_TARGET_URL' });
   }
 
   async prepare(): Promise<void> {
+    await checkPostgresAccess(this.pool, this.url, 'PAYSYNC_TARGET_URL');
     await inTransaction(this.pool, async (db) => {
       await db.query(DDL_LOCK);
       for (const ddl of BOOKKEEPING_DDL) await db.query(ddl);

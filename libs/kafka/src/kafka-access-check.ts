@@ -1,0 +1,83 @@
+import { SettingError, tlsFailureOf, tlsFailureText } from '@paysync/config';
+import type { Kafka } from 'kafkajs';
+import type { KafkaConnectionSettings } from './kafka-security';
+
+const CLOSED = /closed connection|connection closed|ECONNRESET|EPIPE|socket hang up/i;
+
+function messagesOf(err: unknown): string {
+  const parts: string[] = [];
+  for (let e = err as { message?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    parts.push(e.message ?? '');
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return parts.join(' | ');
+}
+
+/**
+ * The setting an error of the first connection points at, when retrying cannot help; undefined
+ * for errors that can pass (a broker not up yet, a leader moving). `closedEarly` is true when
+ * the broker hung up on every attempt before answering, which a TLS or SASL listener does to a
+ * client speaking plaintext or no SASL.
+ */
+export function explainKafkaError(err: unknown, settings: KafkaConnectionSettings, closedEarly = false): SettingError | undefined {
+  const brokers = settings.kafkaBrokers.join(',');
+  const name = (err as { name?: string }).name ?? '';
+  const text = messagesOf(err);
+  if (name === 'KafkaJSSASLAuthenticationError' || /SASL .*(authentication failed|mechanism)|Authentication failed/i.test(text)) {
+    if (/not supported|unsupported|mechanism/i.test(text) && !/authentication failed/i.test(text)) {
+      return new SettingError(['PAYSYNC_KAFKA_SASL_MECHANISM'], `the brokers (${brokers}) do not accept SASL ${settings.kafkaSaslMechanism ?? '(none)'}`, 'Use a mechanism their listener enables (sasl.enabled.mechanisms).');
+    }
+    return new SettingError(
+      ['PAYSYNC_KAFKA_SASL_USERNAME', 'PAYSYNC_KAFKA_SASL_PASSWORD'],
+      `the brokers (${brokers}) refused the SASL ${settings.kafkaSaslMechanism ?? ''} credentials of user "${settings.kafkaSaslUsername ?? ''}"`,
+      'Check the user name and password, and that the user exists for this mechanism.',
+    );
+  }
+  const tls = tlsFailureOf(err);
+  if (tls === 'untrusted' || tls === 'expired') {
+    return new SettingError(['PAYSYNC_KAFKA_SSL_CA_FILE'], tlsFailureText(tls, `the brokers (${brokers})`), 'Set PAYSYNC_KAFKA_SSL_CA_FILE to the CA certificate that signed the brokers\' certificates (or renew them).');
+  }
+  if (tls === 'wrong-host') {
+    return new SettingError(['PAYSYNC_KAFKA_BROKERS'], tlsFailureText(tls, `the brokers (${brokers})`), 'Use the host names their certificates name (in PAYSYNC_KAFKA_BROKERS and the brokers\' advertised.listeners).');
+  }
+  if (tls === 'handshake' || (closedEarly && CLOSED.test(text))) {
+    return settings.kafkaSsl
+      ? new SettingError(['PAYSYNC_KAFKA_SSL'], `the TLS handshake with the brokers (${brokers}) failed`, 'Is that listener TLS (SSL or SASL_SSL)? If it wants a client certificate, set PAYSYNC_KAFKA_SSL_CERT_FILE and PAYSYNC_KAFKA_SSL_KEY_FILE.')
+      : new SettingError(
+          ['PAYSYNC_KAFKA_SSL', 'PAYSYNC_KAFKA_SASL_MECHANISM'],
+          `the brokers (${brokers}) closed every connection before answering`,
+          'A TLS listener does that to a plaintext client (set PAYSYNC_KAFKA_SSL=true and PAYSYNC_KAFKA_SSL_CA_FILE), a SASL listener to a client without SASL (set PAYSYNC_KAFKA_SASL_MECHANISM and the credentials).',
+        );
+  }
+  return undefined;
+}
+
+const ATTEMPTS = 3;
+
+/**
+ * Connects once to the brokers before a service starts, so a setting the brokers refuse (wrong
+ * password, untrusted CA, plaintext against TLS) stops the command with a SettingError instead
+ * of kafkajs retrying it in the background. Errors that can pass are left to the usual retries.
+ */
+export async function checkKafkaAccess(kafka: Kafka, settings: KafkaConnectionSettings): Promise<void> {
+  let closedEvery = true;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    const admin = kafka.admin({ retry: { retries: 0 } });
+    try {
+      await admin.connect();
+      return;
+    } catch (err) {
+      const explained = explainKafkaError(err, settings);
+      if (explained) throw explained;
+      closedEvery &&= CLOSED.test(messagesOf(err));
+      if (!closedEvery) return;
+      lastError = err;
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+  const explained = explainKafkaError(lastError, settings, true);
+  if (explained) throw explained;
+}
