@@ -59,8 +59,8 @@ stop_one() {
 }
 
 if [[ -d "$PIDS" ]]; then
-  # registry and kafka first (they are clients of nothing here), then the databases
-  for name in registry kafka mariadb postgres; do stop_one "$name"; done
+  # nginx (the registry's proxy), registry and kafka first (clients of nothing here), then the databases
+  for name in nginx registry kafka mariadb postgres; do stop_one "$name"; done
   for f in "$PIDS"/*.pid; do
     [[ -e "$f" ]] || continue
     stop_one "$(basename "$f" .pid)"

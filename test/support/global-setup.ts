@@ -1,5 +1,5 @@
 import { dockerEngineAnswers, startContainerStack } from './containers';
-import { addressesFromEnvironment, STACK_KEYS } from './stack-addresses';
+import { addressesFromEnvironment, secureAddressesFromEnvironment, STACK_KEYS } from './stack-addresses';
 
 /**
  * Finds the real stack for the integration tests: addresses from the environment or .stack/env
@@ -7,6 +7,8 @@ import { addressesFromEnvironment, STACK_KEYS } from './stack-addresses';
  */
 export default async function globalSetup(): Promise<void> {
   let addresses = addressesFromEnvironment();
+  // The secure endpoints come only with the stack that stack:up made, not with testcontainers.
+  const secure = addresses ? secureAddressesFromEnvironment() : undefined;
   if (!addresses) {
     if (!dockerEngineAnswers()) {
       throw new Error(
@@ -19,5 +21,5 @@ export default async function globalSetup(): Promise<void> {
     addresses = started.addresses;
   }
   // Workers are forked after global setup, so they inherit these.
-  Object.assign(process.env, addresses);
+  Object.assign(process.env, addresses, secure);
 }
