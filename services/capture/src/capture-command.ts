@@ -1,4 +1,4 @@
-import { defineCommand, SettingError } from '@paysync/config';
+import { ConfigError, defineCommand, SettingError } from '@paysync/config';
 import { createLogger, onShutdownSignal } from '@paysync/observability';
 import { CaptureService } from './capture-service';
 import { PreflightError } from './startup/preflight-checks';
@@ -19,9 +19,9 @@ export const captureCommand = defineCommand({
     } catch (err) {
       logger.fatal({ err }, 'capture failed');
       // Start-up problems are for a person to fix: also say them plainly, with their fixes.
-      if (err instanceof PreflightError || err instanceof SettingError) process.stderr.write(`paysync capture: ${err.message}\n`);
+      if (err instanceof PreflightError || err instanceof ConfigError || err instanceof SettingError) process.stderr.write(`paysync capture: ${err.message}\n`);
       await service.stop().catch(() => undefined);
-      return err instanceof SettingError ? 2 : 1;
+      return err instanceof ConfigError || err instanceof SettingError ? 2 : 1;
     } finally {
       removeHandlers();
     }

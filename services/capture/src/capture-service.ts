@@ -1,8 +1,8 @@
-import { describeTypes, readTableShape, RegistrySerde, transactionTopicName, type RereadRequest, type TableShape } from '@paysync/contract';
+import { checkColumnPolicy, ColumnPolicy, readTableShape, RegistrySerde, transactionTopicName, type RereadRequest } from '@paysync/contract';
 import type { ConfigOf } from '@paysync/config';
 import { checkKafkaAccess, createIdempotentProducer, ensureTopics, kafkaFromSettings, kafkaSecurityDescription, partitionCount, sendAcked, type Kafka, type Producer } from '@paysync/kafka';
 import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
-import { checkPostgresAccess, createPool, lsnToBigInt, ReplicationStream, type Pgoutput, type Pool } from '@paysync/postgres';
+import { checkPostgresAccess, createPool, lsnToBigInt, ReplicationStream, type Pool } from '@paysync/postgres';
 import { IncompatibleSchemaError, SchemaRegistryClient } from '@paysync/registry';
 import { CaptureMetrics } from './capture-metrics';
 import type { captureSettings } from './settings';
@@ -14,27 +14,11 @@ import { ensureReplicationSetup, waitForSlotRelease } from './startup/replicatio
 import { ChangeProcessor, HEARTBEAT_PREFIX } from './stream/change-processor';
 import { KafkaSink } from './stream/kafka-sink';
 import { LsnAcknowledger } from './stream/lsn-acknowledger';
+import { shapeOfRelation } from './stream/relation-shape';
 import { TableCodecs } from './stream/table-codecs';
 import { splitTableName } from './table-name';
 
 export type CaptureConfig = ConfigOf<typeof captureSettings>;
-
-/**
- * The shape a Relation message describes: its columns, in its order, typed by their own type oid
- * and modifier (the catalog may already be ahead of this point in the WAL), nullability and the
- * primary key taken from the catalog where the column still exists.
- */
-async function shapeOfRelation(pool: Pool, relation: Pgoutput.MessageRelation): Promise<TableShape> {
-  const catalog = await readTableShape(pool, relation.schema, relation.name).catch(() => undefined);
-  const types = await describeTypes(pool, relation.columns.map((c) => ({ typeOid: c.typeOid, typeMod: c.typeMod })));
-  const columns = relation.columns.map((c, i) => ({
-    name: c.name,
-    nullable: catalog?.columns.find((known) => known.name === c.name)?.nullable ?? true,
-    ...types[i],
-  }));
-  const primaryKey = catalog?.primaryKey.every((k) => columns.some((c) => c.name === k)) ? catalog.primaryKey : relation.keyColumns;
-  return { schema: relation.schema, table: relation.name, columns, primaryKey };
-}
 
 /**
  * One capture process: checks and prepares the source, streams the slot into Kafka, copies tables
@@ -74,6 +58,7 @@ export class CaptureService {
 
   async start(): Promise<void> {
     const { config, logger, pool } = this;
+    const columnPolicy = ColumnPolicy.fromSettings(config);
     this.http = await startHealthServer({
       host: config.httpHost,
       port: config.httpPort,
@@ -89,6 +74,7 @@ export class CaptureService {
     await this.registry.checkAccess();
     logger.info({ kafka: kafkaSecurityDescription(config) }, 'source, Kafka and schema registry accept the settings');
     await runPreflightChecks(pool, config);
+    await checkColumnPolicy(pool, columnPolicy);
     const setup = await ensureReplicationSetup(pool, config);
     const progress = new SnapshotProgress(pool, config.slot);
     await progress.ensureTable();
@@ -102,6 +88,7 @@ export class CaptureService {
     const codecs = new TableCodecs({
       serde: new RegistrySerde(this.registry),
       topicPrefix: config.topicPrefix,
+      columnPolicy,
       ensureTopic: (topic) => this.ensureTopic(topic),
     });
     this.sink = new KafkaSink<() => void>(

@@ -1,4 +1,4 @@
-import { flag, httpSettings, integer, kafkaSettings, sourceSettings, text } from '@paysync/config';
+import { columnPolicySettings, flag, httpSettings, integer, kafkaSettings, sourceSettings, text } from '@paysync/config';
 
 const PG_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -6,6 +6,7 @@ export const captureSettings = {
   ...sourceSettings,
   ...kafkaSettings,
   ...httpSettings,
+  ...columnPolicySettings,
   slot: text('PAYSYNC_SLOT', {
     description: 'Logical replication slot of this capture (created if missing; one per capture process).',
     default: 'paysync',

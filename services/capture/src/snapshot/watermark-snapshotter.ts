@@ -46,7 +46,7 @@ export class WatermarkSnapshotter {
     let lastKey = resumeFrom?.lastKey ?? null;
     let rowsDone = resumeFrom?.rows ?? 0;
     const pk = codec.keyColumns.map(quoteIdent).join(', ');
-    const select = `SELECT * FROM ${qualifiedName(codec.shape.schema, codec.shape.table)}`;
+    const select = `SELECT * FROM ${qualifiedName(codec.sourceShape.schema, codec.sourceShape.table)}`;
     while (!this.stopped) {
       const params = lastKey ?? [];
       const where = lastKey ? ` WHERE (${pk}) > (${params.map((_, i) => `$${i + 1}`).join(', ')})` : '';
@@ -75,7 +75,7 @@ export class WatermarkSnapshotter {
    */
   async rereadKeys(codec: TableCodec, keys: string[][]): Promise<void> {
     const pk = codec.keyColumns.map(quoteIdent);
-    const types = codec.keyColumns.map((c) => codec.shape.columns.find((column) => column.name === c)!.pgType);
+    const types = codec.keyColumns.map((c) => codec.sourceShape.columns.find((column) => column.name === c)!.pgType);
     for (let start = 0; start < keys.length && !this.stopped; start += this.chunkRows) {
       const chunk = keys.slice(start, start + this.chunkRows);
       const params = chunk.flat();
@@ -84,7 +84,7 @@ export class WatermarkSnapshotter {
       const asked = pk.map((_, i) => `paysync_key_${i}`);
       const sql = `SELECT ${asked.map((a) => `asked.${a}::text AS ${a}`).join(', ')}, (t.ctid IS NULL) AS paysync_absent, t.*
         FROM (VALUES ${values}) AS asked(${asked.join(', ')})
-        LEFT JOIN ${qualifiedName(codec.shape.schema, codec.shape.table)} t ON (${pk.map((c) => `t.${c}`).join(', ')}) = (${asked.map((a) => `asked.${a}`).join(', ')})`;
+        LEFT JOIN ${qualifiedName(codec.sourceShape.schema, codec.sourceShape.table)} t ON (${pk.map((c) => `t.${c}`).join(', ')}) = (${asked.map((a) => `asked.${a}`).join(', ')})`;
       await this.readChunk(codec, sql, params, (raw) => {
         if (raw.paysync_absent !== 't') return false;
         codec.keyColumns.forEach((c, i) => (raw[c] = raw[asked[i]]));

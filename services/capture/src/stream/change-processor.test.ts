@@ -15,6 +15,8 @@ function recordingCodec(envelopes: ChangeEnvelope[]): TableCodec {
   return {
     table: 'public.accounts',
     shape,
+    sourceShape: shape,
+    mask: (raw) => raw,
     topic: 't',
     partitions: 1,
     keyColumns: ['id'],

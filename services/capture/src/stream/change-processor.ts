@@ -1,11 +1,11 @@
-import { COMMIT_MARKER_HEADER, parseRereadRequest, partitionOf, REREAD_REQUEST_PREFIX, type ChangeEnvelope, type RereadRequest, type Row } from '@paysync/contract';
+import { COMMIT_MARKER_HEADER, parseRereadRequest, REREAD_REQUEST_PREFIX, type ChangeEnvelope, type RereadRequest, type Row } from '@paysync/contract';
 import type { Message } from '@paysync/kafka';
 import { lsnToBigInt, type Pgoutput, type RawTuple } from '@paysync/postgres';
 import type { ChunkRow, WatermarkWindows } from '../snapshot/watermark-windows';
 import { WATERMARK_PREFIX } from '../snapshot/watermark-snapshotter';
 import type { KafkaSink } from './kafka-sink';
 import type { LsnAcknowledger } from './lsn-acknowledger';
-import { decodeTuple, keyRow, keyText, type TableCodec, type TableCodecs } from './table-codecs';
+import { decodeTuple, keyOf, keyText, type TableCodec, type TableCodecs } from './table-codecs';
 import type { TableShape } from '@paysync/contract';
 
 export const HEARTBEAT_PREFIX = 'paysync.heartbeat';
@@ -121,13 +121,11 @@ export class ChangeProcessor {
   private async onRowChange(relationOid: number, before: RawTuple | null, after: RawTuple | null, op: 'c' | 'u' | 'd'): Promise<void> {
     const codec = this.codecOf(relationOid);
     const keySource = (after ?? before) as RawTuple;
-    const text = keyText(codec, keySource);
-    this.windows.touched(codec.table, text);
+    this.windows.touched(codec.table, keyText(codec, keySource));
     const decodedAfter = after ? decodeTuple(codec, after) : null;
     const envelope = this.envelope(codec, op, before ? decodeTuple(codec, before).row : null, decodedAfter?.row ?? null, this.nextVersion(), false);
     envelope.unchanged_toast = decodedAfter?.unchanged ?? [];
-    const key = codec.encodeKey(keyRow(codec, keySource));
-    const partition = partitionOf(text, codec.partitions);
+    const { key, partition } = keyOf(codec, keySource);
     await this.emit(codec.topic, { key, value: codec.encodeValue(envelope), partition });
     if (op === 'd') await this.sink.push(codec.topic, { key, value: null, partition }); // tombstone: compaction forgets the key
     this.listener.event(codec.table, op);
@@ -178,14 +176,13 @@ export class ChangeProcessor {
     for (const row of rows) {
       const decoded = decodeTuple(codec, row.raw);
       const envelope = this.envelope(codec, 'r', null, decoded.row, { lsn, seq: seq++, txId: null, tsMs }, true);
-      const key = codec.encodeKey(keyRow(codec, row.raw));
-      await this.emit(codec.topic, { key, value: codec.encodeValue(envelope), partition: partitionOf(row.keyText, codec.partitions) });
+      const { key, partition } = keyOf(codec, row.raw);
+      await this.emit(codec.topic, { key, value: codec.encodeValue(envelope), partition });
       this.listener.event(codec.table, 'r');
     }
     for (const key of absent) {
       const envelope = this.envelope(codec, 'd', decodeTuple(codec, key.raw).row, null, { lsn, seq: seq++, txId: null, tsMs }, true);
-      const encodedKey = codec.encodeKey(keyRow(codec, key.raw));
-      const partition = partitionOf(key.keyText, codec.partitions);
+      const { key: encodedKey, partition } = keyOf(codec, key.raw);
       await this.emit(codec.topic, { key: encodedKey, value: codec.encodeValue(envelope), partition });
       await this.sink.push(codec.topic, { key: encodedKey, value: null, partition });
       this.listener.event(codec.table, 'd');

@@ -1,10 +1,15 @@
-import { avroFieldName, avroSchemasFor, keySubject, rowFromPgText, topicName, valueSubject, type ChangeEnvelope, type RegistrySerde, type Row, type TableShape } from '@paysync/contract';
+import { avroFieldName, avroSchemasFor, keySubject, partitionOf, rowFromPgText, topicName, valueSubject, type ChangeEnvelope, type ColumnPolicy, type RegistrySerde, type Row, type TableMask, type TableShape } from '@paysync/contract';
 import { UNCHANGED_TOAST, type RawTuple } from '@paysync/postgres';
 
 /** Everything needed to turn one table's raw rows into Kafka records, for one schema version. */
 export interface TableCodec {
   table: string;
+  /** The shape events carry: the source's, less PAYSYNC_COLUMN_EXCLUDE, PAYSYNC_COLUMN_HASH as text. */
   shape: TableShape;
+  /** The table as the source holds it: what snapshot and re-read queries read. */
+  sourceShape: TableShape;
+  /** A raw row as it may leave capture (excluded columns dropped, hashed ones replaced by their HMAC). */
+  mask: TableMask['maskRow'];
   topic: string;
   partitions: number;
   keyColumns: string[];
@@ -18,11 +23,13 @@ export interface DecodedTuple {
   unchanged: string[];
 }
 
+/** A raw tuple (WAL or snapshot) as the event's row; every row of an event goes through here, masked. */
 export function decodeTuple(codec: TableCodec, raw: RawTuple): DecodedTuple {
+  const masked = codec.mask(raw);
   const unchanged: string[] = [];
   const text: Record<string, string | null> = {};
   for (const column of codec.shape.columns) {
-    const value = raw[column.name];
+    const value = masked[column.name];
     if (value === UNCHANGED_TOAST) unchanged.push(avroFieldName(column.name));
     text[column.name] = value === UNCHANGED_TOAST || value === undefined ? null : value;
   }
@@ -34,16 +41,21 @@ export function keyText(codec: Pick<TableCodec, 'keyColumns'>, raw: Record<strin
   return JSON.stringify(codec.keyColumns.map((c) => raw[c]));
 }
 
-/** Key shapes by codec, built once: keyRow runs for every change. */
+/** Key shapes by codec, built once: keyOf runs for every change. */
 const keyShapes = new WeakMap<TableCodec, TableShape>();
 
-export function keyRow(codec: TableCodec, raw: Record<string, unknown>): Row {
+/**
+ * A row's Kafka key and partition, both from the key as it travels (a hashed key column: its
+ * HMAC), so stream, snapshot and re-read put one row in one partition and no raw value chooses it.
+ */
+export function keyOf(codec: TableCodec, raw: Record<string, unknown>): { key: Buffer; partition: number } {
   let keyShape = keyShapes.get(codec);
   if (!keyShape) {
     keyShape = { ...codec.shape, columns: codec.shape.columns.filter((c) => codec.keyColumns.includes(c.name)) };
     keyShapes.set(codec, keyShape);
   }
-  return rowFromPgText(keyShape, Object.fromEntries(codec.keyColumns.map((c) => [c, raw[c] as string])));
+  const masked = codec.mask(Object.fromEntries(codec.keyColumns.map((c) => [c, raw[c] as string])));
+  return { key: codec.encodeKey(rowFromPgText(keyShape, masked)), partition: partitionOf(keyText(codec, masked), codec.partitions) };
 }
 
 function fingerprint(shape: TableShape): string {
@@ -53,13 +65,16 @@ function fingerprint(shape: TableShape): string {
 export interface TableCodecOptions {
   serde: RegistrySerde;
   topicPrefix: string;
+  /** PAYSYNC_COLUMN_EXCLUDE and PAYSYNC_COLUMN_HASH: applied to every shape and row here. */
+  columnPolicy: ColumnPolicy;
   /** Creates the topic if missing and returns its partition count. */
   ensureTopic: (topic: string) => Promise<number>;
 }
 
 /**
  * One codec per table and schema version. A new shape (after DDL) registers new key and value
- * schemas; the registry refuses an incompatible one, which stops capture with a clear error.
+ * schemas; the registry refuses an incompatible one, which stops capture with a clear error. A
+ * shape the column policy no longer fits (a protected column renamed or dropped) stops it too.
  */
 export class TableCodecs {
   private readonly current = new Map<string, { fingerprint: string; codec: TableCodec }>();
@@ -70,14 +85,15 @@ export class TableCodecs {
     return this.current.get(table)?.codec;
   }
 
-  /** The codec for this shape, registering its schemas if the shape is new. */
+  /** The codec for this shape (as the source has it), registering its schemas if the shape is new. */
   async forShape(shape: TableShape): Promise<{ codec: TableCodec; changed: boolean }> {
     const table = `${shape.schema}.${shape.table}`;
     const print = fingerprint(shape);
     const known = this.current.get(table);
     if (known && known.fingerprint === print) return { codec: known.codec, changed: false };
+    const masked = this.options.columnPolicy.forTable(shape);
     const topic = topicName(this.options.topicPrefix, shape.schema, shape.table);
-    const schemas = avroSchemasFor(shape, this.options.topicPrefix);
+    const schemas = avroSchemasFor(masked.shape, this.options.topicPrefix);
     const [key, value, partitions] = await Promise.all([
       this.options.serde.encoderFor<Row>(keySubject(topic), schemas.key),
       this.options.serde.encoderFor<ChangeEnvelope>(valueSubject(topic), schemas.value),
@@ -85,7 +101,9 @@ export class TableCodecs {
     ]);
     const codec: TableCodec = {
       table,
-      shape,
+      shape: masked.shape,
+      sourceShape: shape,
+      mask: masked.maskRow,
       topic,
       partitions,
       keyColumns: shape.primaryKey,
