@@ -1,4 +1,4 @@
-import { defineCommand, SettingError } from '@paysync/config';
+import { ConfigError, defineCommand, SettingError } from '@paysync/config';
 import { createLogger, runUntilSignal } from '@paysync/observability';
 import type { RunReport } from './reconcile-run';
 import { hasDrift, ReconcileService } from './reconcile-service';
@@ -16,6 +16,7 @@ function printText(report: RunReport): string {
       const notes = [
         ...(t.unsettled > 0 ? [`  ${t.unsettled} rows not settled (${t.fenceMissed ?? 'still changing'}), checked again next run`] : []),
         ...(t.repaired > 0 ? [`  ${t.repaired} keys re-published from the source for apply to repair`] : []),
+        ...(t.repairSkipped ? [`  not repaired: ${t.repairSkipped}`] : []),
       ];
       return [head, ...lines, ...notes].join('\n');
     })
@@ -58,7 +59,7 @@ export const reconcileCommand = defineCommand({
         return hasDrift(report) ? DRIFT_EXIT_CODE : 0;
       } catch (err) {
         process.stderr.write(`paysync reconcile: ${(err as Error).message}\n`);
-        return err instanceof SettingError ? 2 : 1;
+        return err instanceof SettingError || err instanceof ConfigError ? 2 : 1;
       } finally {
         await service.stop();
       }

@@ -1,4 +1,4 @@
-import { readTableShape, targetNameOf, type TargetKind, type TargetName } from '@paysync/contract';
+import { readTableShape, targetNameOf, type ColumnPolicy, type TargetKind, type TargetName } from '@paysync/contract';
 import { createPool, type Pool } from '@paysync/postgres';
 import { confirmPersistent } from './compare/persistence-check';
 import type { PipelineFence } from './compare/pipeline-fence';
@@ -19,6 +19,8 @@ export interface TableReport {
   fenceMissed?: string;
   /** Drifted keys re-published through Kafka (repair on). */
   repaired: number;
+  /** Why drift was not repaired although repair is on. */
+  repairSkipped?: string;
   seconds: number;
   /** Rows hashed per second, both sides together. */
   rowsPerSecond: number;
@@ -37,6 +39,8 @@ export interface RunOptions {
   recheckDelaysMs: number[];
   fence: PipelineFence;
   repair?: DriftRepair;
+  /** PAYSYNC_COLUMN_EXCLUDE and PAYSYNC_COLUMN_HASH: compared as capture sent them. */
+  columnPolicy: ColumnPolicy;
 }
 
 /** Source and target, the tables to compare and how: one run over them gives one report. */
@@ -61,9 +65,9 @@ export class ReconcileRun {
 
   private async compareTable(label: string): Promise<TableReport> {
     const [schema, name] = label.split('.');
-    const shape = await readTableShape(this.sourcePool, schema, name);
+    const { shape, hashed } = this.options.columnPolicy.forTable(await readTableShape(this.sourcePool, schema, name));
     const keyColumns = shape.primaryKey.map((k) => shape.columns.find((c) => c.name === k)!);
-    const table: ComparedTable = { label, columns: shape.columns, keyColumns };
+    const table: ComparedTable = { label, columns: shape.columns, keyColumns, hashed };
     const started = Date.now();
     let scanned = 0;
     const { rows, candidates } = await narrowDifferences(this.source, this.target, table, {
@@ -78,7 +82,9 @@ export class ReconcileRun {
       delaysMs: this.options.recheckDelaysMs,
       fence: () => this.options.fence.pass(label),
     });
-    const repaired = this.options.repair ? await this.options.repair.repair(table, drift.map((d) => d.key)) : 0;
+    // Capture re-reads by source key; of a hashed key the reconciler knows only the HMAC.
+    const keyHashed = keyColumns.some((c) => hashed.has(c.name));
+    const repaired = this.options.repair && !keyHashed ? await this.options.repair.repair(table, drift.map((d) => d.key)) : 0;
     const seconds = (Date.now() - started) / 1000;
     const keysOf = (kind: Candidate['kind']) => drift.filter((d) => d.kind === kind).map((d) => keyObject(table, d.key));
     return {
@@ -90,6 +96,7 @@ export class ReconcileRun {
       unsettled,
       ...(fenceMissed ? { fenceMissed } : {}),
       repaired,
+      ...(this.options.repair && keyHashed && drift.length > 0 ? { repairSkipped: 'its primary key is hashed (PAYSYNC_COLUMN_HASH): capture cannot re-read a key known only by its HMAC' } : {}),
       seconds,
       rowsPerSecond: Math.round(scanned / Math.max(seconds, 0.001)),
     };

@@ -1,5 +1,5 @@
 import type { ConfigOf } from '@paysync/config';
-import { parseTableMapping, targetKindOf } from '@paysync/contract';
+import { checkColumnPolicy, ColumnPolicy, parseTableMapping, targetKindOf } from '@paysync/contract';
 import { checkKafkaAccess, kafkaFromSettings, type Kafka, type KafkaConnectionSettings } from '@paysync/kafka';
 import { DriftRepair } from './repair/drift-repair';
 import { adminGuard, createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
@@ -38,15 +38,17 @@ export class ReconcileService {
   private running: Promise<RunReport> | undefined;
   private stopped = false;
   private readonly repair: DriftRepair | undefined;
+  private readonly columnPolicy: ColumnPolicy;
 
   constructor(
     private readonly config: ReconcileConfig,
     private readonly logger: Logger,
   ) {
+    this.columnPolicy = ColumnPolicy.fromSettings(config);
     const kind = targetKindOf(config.targetUrl);
     const names = targetNames(kind, parseTableMapping(config.tableMapping ?? [], kind));
     this.sourcePool = openSourcePool(config.sourceUrl);
-    this.source = openSide(config.sourceUrl, 'source', names);
+    this.source = openSide(config.sourceUrl, 'source', names, this.columnPolicy.hmacPads());
     const target = openSide(config.targetUrl, 'target', names);
     this.target = target;
     if (config.groupId && !config.kafkaBrokers) throw new Error('PAYSYNC_GROUP_ID needs PAYSYNC_KAFKA_BROKERS: the reconciler compares the group\'s offsets stored in the target with the topics\' end offsets');
@@ -67,6 +69,7 @@ export class ReconcileService {
       maxRowsPerSecond: config.maxRowsPerSecond,
       recheckDelaysMs: config.recheckDelaysMs.map(Number),
       fence,
+      columnPolicy: this.columnPolicy,
     });
   }
 
@@ -89,6 +92,7 @@ export class ReconcileService {
   private async runAndKeep(tables: string[]): Promise<RunReport> {
     const report = await this.runner.run(tables, (table) => {
       this.metrics.tableDone(table);
+      if (table.repairSkipped) this.logger.warn({ table: table.table, reason: table.repairSkipped }, 'drift not repaired');
       if (table.fenceMissed) this.logger.warn({ table: table.table, unsettled: table.unsettled, reason: table.fenceMissed }, 'differences left unsettled: the pipeline did not catch up before a re-check');
     });
     this.reports.unshift(report);
@@ -100,6 +104,7 @@ export class ReconcileService {
   async serve(): Promise<void> {
     const { config, logger } = this;
     await this.checkAccess();
+    await checkColumnPolicy(this.sourcePool, this.columnPolicy);
     const preHandler = adminGuard(config.adminToken, 'PAYSYNC_ADMIN_TOKEN');
     this.http = await startHealthServer({
       host: config.httpHost,

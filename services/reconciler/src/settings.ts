@@ -1,9 +1,10 @@
-import { flag, httpSettings, integer, kafkaSecuritySettings, kafkaSettings, list, optional, sourceSettings, targetSettings, text, url } from '@paysync/config';
+import { columnPolicySettings, flag, httpSettings, integer, kafkaSecuritySettings, kafkaSettings, list, optional, sourceSettings, targetSettings, text, url } from '@paysync/config';
 
 export const reconcilerSettings = {
   ...sourceSettings,
   ...targetSettings,
   ...httpSettings,
+  ...columnPolicySettings,
   intervalMs: integer('PAYSYNC_RECONCILE_INTERVAL_MS', {
     description: 'Pause between two scheduled runs over all tables (paysync reconcile --once runs once and exits).',
     default: 300_000,

@@ -1,4 +1,4 @@
-import type { ColumnShape } from '@paysync/contract';
+import type { ComparedColumn } from './side';
 
 /**
  * The canonical text of a row, built in SQL so PostgreSQL and MariaDB/MySQL produce the same bytes
@@ -13,8 +13,8 @@ function quote(dialect: Dialect, name: string): string {
 }
 
 /** One column's value as canonical text (NULL stays NULL). */
-export function canonicalValue(dialect: Dialect, column: ColumnShape): string {
-  const c = quote(dialect, column.name);
+export function canonicalValue(dialect: Dialect, column: ComparedColumn): string {
+  const c = column.sql ?? quote(dialect, column.name);
   const pg = dialect === 'postgres';
   if (column.category === 'array') return pg ? `array_to_json(${c}${arrayElementsAsText(column)})::text` : `CAST(${c} AS CHAR)`;
   switch (column.typeName) {
@@ -42,14 +42,14 @@ export function canonicalValue(dialect: Dialect, column: ColumnShape): string {
  * Apply writes an array to MariaDB as the JSON of its contract values, where exact numbers (numeric,
  * money, int8) are strings: PostgreSQL's side renders those elements as strings too.
  */
-function arrayElementsAsText(column: ColumnShape): string {
+function arrayElementsAsText(column: ComparedColumn): string {
   const element = column.element?.typeName;
   if (element === 'money') return '::numeric[]::text[]';
   return element === 'numeric' || element === 'int8' ? '::text[]' : '';
 }
 
 /** The md5 (hex) of the row's canonical text. */
-export function rowHashExpression(dialect: Dialect, columns: ColumnShape[]): string {
+export function rowHashExpression(dialect: Dialect, columns: ComparedColumn[]): string {
   const parts = columns.map((column) => {
     const v = canonicalValue(dialect, column);
     return dialect === 'postgres' ? `coalesce(length(${v})::text || ':' || ${v}, '-')` : `COALESCE(CONCAT(CHAR_LENGTH(${v}), ':', ${v}), '-')`;
@@ -58,7 +58,7 @@ export function rowHashExpression(dialect: Dialect, columns: ColumnShape[]): str
 }
 
 /** A key column's canonical text as a PostgreSQL literal of its type (for asking capture to re-read the key). */
-export function keyLiteral(column: ColumnShape, canonical: string): string {
+export function keyLiteral(column: ComparedColumn, canonical: string): string {
   switch (column.typeName) {
     case 'bytea':
       return `\\x${canonical}`;
@@ -70,7 +70,7 @@ export function keyLiteral(column: ColumnShape, canonical: string): string {
 }
 
 /** The key columns as text, to read keys back identically on both sides. */
-export function keyTextExpressions(dialect: Dialect, keyColumns: ColumnShape[]): string[] {
+export function keyTextExpressions(dialect: Dialect, keyColumns: ComparedColumn[]): string[] {
   return keyColumns.map((column) => canonicalValue(dialect, column));
 }
 
@@ -80,15 +80,15 @@ const TEXT_ORDERED = new Set(['text', 'varchar', 'bpchar', 'uuid', 'citext', 'na
  * A key column as compared in range predicates: text in byte order on PostgreSQL (COLLATE "C"),
  * which is the order of utf8mb4_bin on MariaDB, so both sides cut ranges at the same keys.
  */
-export function keyOrderExpression(dialect: Dialect, column: ColumnShape): string {
-  const c = quote(dialect, column.name);
+export function keyOrderExpression(dialect: Dialect, column: ComparedColumn): string {
+  const c = column.sql ?? quote(dialect, column.name);
   if (dialect === 'mysql') return c;
   if (column.typeName === 'uuid') return `${c}::text COLLATE "C"`;
   return TEXT_ORDERED.has(column.typeName) ? `${c} COLLATE "C"` : c;
 }
 
 /** A key parameter in a range predicate, cast like its column. */
-export function keyParameter(dialect: Dialect, column: ColumnShape, placeholder: string): string {
+export function keyParameter(dialect: Dialect, column: ComparedColumn, placeholder: string): string {
   if (dialect === 'mysql') {
     // A string compared with a BIGINT would go through a double: cast exactly.
     if (['int2', 'int4', 'int8'].includes(column.typeName)) return `CAST(${placeholder} AS SIGNED)`;

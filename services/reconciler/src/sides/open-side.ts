@@ -1,3 +1,4 @@
+import type { HmacPads } from '@paysync/contract';
 import { checkMysqlAccess, createMysqlPool, quoteMysqlIdent } from '@paysync/mysql';
 import { checkPostgresAccess, createPool, qualifiedName } from '@paysync/postgres';
 import { SqlSide } from './sql-side';
@@ -6,8 +7,11 @@ import type { ComparedTable } from './side';
 /** Where a source table is on the target: PostgreSQL keeps schema.table, MariaDB/MySQL the bare name. */
 export type TargetNames = (table: ComparedTable) => { schema?: string; table: string };
 
-/** The source (always PostgreSQL) or a target (PostgreSQL or MariaDB/MySQL) as a ReconcileSide. */
-export function openSide(url: string, role: 'source' | 'target', targetName: TargetNames): SqlSide {
+/**
+ * The source (always PostgreSQL) or a target (PostgreSQL or MariaDB/MySQL) as a ReconcileSide; the
+ * source with the padded hash key when PAYSYNC_COLUMN_HASH is set, to hash as capture did.
+ */
+export function openSide(url: string, role: 'source' | 'target', targetName: TargetNames, hmacPads?: HmacPads): SqlSide {
   const protocol = new URL(url).protocol;
   const setting = role === 'source' ? 'PAYSYNC_SOURCE_URL' : 'PAYSYNC_TARGET_URL';
   const named = (table: ComparedTable) => {
@@ -28,7 +32,7 @@ export function openSide(url: string, role: 'source' | 'target', targetName: Tar
       query: async (sql, params) => (await pool.query(sql, params)).rows,
       checkAccess: () => checkPostgresAccess(pool, url, setting),
       close: () => pool.end(),
-    });
+    }, hmacPads);
   }
   const pool = createMysqlPool(url, { max: 2, setting });
   return new SqlSide({

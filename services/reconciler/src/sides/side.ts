@@ -9,12 +9,21 @@ export interface KeyRange {
   hi?: Key;
 }
 
+/** A compared column, typed as the target holds it (a hashed column: text). */
+export interface ComparedColumn extends ColumnShape {
+  /** What a side reads instead of the column itself: on the source, a hashed column's HMAC. */
+  sql?: string;
+}
+
 /** What a side needs to know about the compared table. */
 export interface ComparedTable {
   /** schema.table on the source. */
   label: string;
-  columns: ColumnShape[];
-  keyColumns: ColumnShape[];
+  /** Without PAYSYNC_COLUMN_EXCLUDE's columns: capture never sent them. */
+  columns: ComparedColumn[];
+  keyColumns: ComparedColumn[];
+  /** PAYSYNC_COLUMN_HASH's columns: the target holds the HMAC of the source's text. */
+  hashed: ReadonlySet<string>;
 }
 
 /** count(*) and two sums of 60-bit slices of the rows' md5: equal digests, equal rows (to ~2^-120). */

@@ -1,4 +1,6 @@
+import type { HmacPads } from '@paysync/contract';
 import { keyOrderExpression, keyParameter, keyTextExpressions, rowHashExpression, type Dialect } from './canonical-row';
+import { bindHmacPads, hashedOnSource } from './hashed-columns';
 import { keyId, type ComparedTable, type Key, type KeyRange, type RangeDigest, type ReconcileSide } from './side';
 
 const INTEGER_TYPES = new Set(['int2', 'int4', 'int8']);
@@ -17,12 +19,17 @@ export interface SqlRunner {
 
 /**
  * A ReconcileSide over SQL: range digests, boundaries and row hashes, written once for both
- * dialects (they differ only in the expressions of canonical-row.ts and in placeholders).
+ * dialects (they differ only in the expressions of canonical-row.ts and in placeholders). The
+ * source side, given the hash key's pads, reads each PAYSYNC_COLUMN_HASH column as its HMAC.
  */
 export class SqlSide implements ReconcileSide {
-  constructor(readonly runner: SqlRunner) {}
+  constructor(
+    readonly runner: SqlRunner,
+    private readonly hmacPads?: HmacPads,
+  ) {}
 
-  async digest(table: ComparedTable, range: KeyRange): Promise<RangeDigest> {
+  async digest(compared: ComparedTable, range: KeyRange): Promise<RangeDigest> {
+    const table = this.asRead(compared);
     const { where, params } = this.rangePredicate(table, range);
     const d = this.runner.dialect;
     const hash = rowHashExpression(d, table.columns);
@@ -30,7 +37,7 @@ export class SqlSide implements ReconcileSide {
       d === 'postgres' ? `('x' || substr(h, ${from}, 15))::bit(60)::bigint` : `CAST(CONV(SUBSTRING(h, ${from}, 15), 16, 10) AS UNSIGNED)`;
     // OFFSET / LIMIT keep the planner from inlining the subquery into both sums, which would hash each row twice.
     const materialized = d === 'postgres' ? 'OFFSET 0' : 'LIMIT 18446744073709551615';
-    const [row] = await this.runner.query(
+    const [row] = await this.run(
       `SELECT COUNT(*) AS n, ${this.asText(`COALESCE(SUM(${slice(1)}), 0)`)} AS s1, ${this.asText(`COALESCE(SUM(${slice(16)}), 0)`)} AS s2
          FROM (SELECT ${hash} AS h FROM ${this.runner.tableName(table)} WHERE ${where} ${materialized}) hashed`,
       params,
@@ -38,15 +45,16 @@ export class SqlSide implements ReconcileSide {
     return { count: Number(row.n), sum1: String(row.s1), sum2: String(row.s2) };
   }
 
-  async boundaries(table: ComparedTable, range: KeyRange, pieces: number): Promise<Key[]> {
+  async boundaries(compared: ComparedTable, range: KeyRange, pieces: number): Promise<Key[]> {
+    const table = this.asRead(compared);
     if (table.keyColumns.length === 1 && INTEGER_TYPES.has(table.keyColumns[0].typeName)) return this.integerBoundaries(table, range, pieces);
     const { where, params } = this.rangePredicate(table, range);
-    const [{ n }] = await this.runner.query(`SELECT COUNT(*) AS n FROM ${this.runner.tableName(table)} WHERE ${where}`, params);
+    const [{ n }] = await this.run(`SELECT COUNT(*) AS n FROM ${this.runner.tableName(table)} WHERE ${where}`, params);
     const step = Math.ceil(Number(n) / pieces);
     if (step < 1 || Number(n) < 2) return [];
     const keys = keyTextExpressions(this.runner.dialect, table.keyColumns);
     const order = table.keyColumns.map((c) => keyOrderExpression(this.runner.dialect, c)).join(', ');
-    const rows = await this.runner.query(
+    const rows = await this.run(
       `SELECT ${keys.map((_, i) => `k${i}`).join(', ')} FROM (
          SELECT ${keys.map((k, i) => `${k} AS k${i}`).join(', ')}, ROW_NUMBER() OVER (ORDER BY ${order}) AS rn
            FROM ${this.runner.tableName(table)} WHERE ${where}) numbered
@@ -64,7 +72,7 @@ export class SqlSide implements ReconcileSide {
   private async integerBoundaries(table: ComparedTable, range: KeyRange, pieces: number): Promise<Key[]> {
     const { where, params } = this.rangePredicate(table, range);
     const k = keyOrderExpression(this.runner.dialect, table.keyColumns[0]);
-    const [row] = await this.runner.query(`SELECT ${this.asText(`MIN(${k})`)} AS lo, ${this.asText(`MAX(${k})`)} AS hi FROM ${this.runner.tableName(table)} WHERE ${where}`, params);
+    const [row] = await this.run(`SELECT ${this.asText(`MIN(${k})`)} AS lo, ${this.asText(`MAX(${k})`)} AS hi FROM ${this.runner.tableName(table)} WHERE ${where}`, params);
     if (row.lo === null || row.lo === undefined) return [];
     const lo = BigInt(String(row.lo));
     const span = BigInt(String(row.hi)) - lo + 1n;
@@ -76,13 +84,15 @@ export class SqlSide implements ReconcileSide {
     return [...cuts].map((cut) => [cut.toString()]);
   }
 
-  async rowHashes(table: ComparedTable, range: KeyRange): Promise<Map<string, string>> {
+  async rowHashes(compared: ComparedTable, range: KeyRange): Promise<Map<string, string>> {
+    const table = this.asRead(compared);
     const { where, params } = this.rangePredicate(table, range);
     return this.hashesWhere(table, where, params);
   }
 
-  async rowHashesOf(table: ComparedTable, keys: Key[]): Promise<Map<string, string>> {
+  async rowHashesOf(compared: ComparedTable, keys: Key[]): Promise<Map<string, string>> {
     if (keys.length === 0) return new Map();
+    const table = this.asRead(compared);
     const params: unknown[] = [];
     const tuples = keys.map((key) => `(${table.keyColumns.map((c, i) => keyParameter(this.runner.dialect, c, this.placeholder(params, key[i]))).join(', ')})`);
     const columns = `(${table.keyColumns.map((c) => keyOrderExpression(this.runner.dialect, c)).join(', ')})`;
@@ -95,12 +105,21 @@ export class SqlSide implements ReconcileSide {
 
   private async hashesWhere(table: ComparedTable, where: string, params: unknown[]): Promise<Map<string, string>> {
     const keys = keyTextExpressions(this.runner.dialect, table.keyColumns);
-    const rows = await this.runner.query(
+    const rows = await this.run(
       `SELECT ${keys.map((k, i) => `${k} AS k${i}`).join(', ')}, ${rowHashExpression(this.runner.dialect, table.columns)} AS h
          FROM ${this.runner.tableName(table)} WHERE ${where}`,
       params,
     );
     return new Map(rows.map((r) => [keyId(keys.map((_, i) => String(r[`k${i}`]))), String(r.h)]));
+  }
+
+  private asRead(table: ComparedTable): ComparedTable {
+    return this.hmacPads ? hashedOnSource(table) : table;
+  }
+
+  private run(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    const bound = this.hmacPads ? bindHmacPads(sql, params, this.hmacPads) : { sql, params };
+    return this.runner.query(bound.sql, bound.params);
   }
 
   /** A number as exact text (a driver would parse a bigint sum into a double). */
