@@ -1,7 +1,7 @@
 import { ConfigError, defineCommand, SettingError } from '@paysync/config';
 import { createLogger, onShutdownSignal } from '@paysync/observability';
 import { CaptureService } from './capture-service';
-import { PreflightError } from './startup/preflight-checks';
+import { PreflightError } from './startup/preflight-problem';
 import { captureSettings } from './settings';
 
 export const captureCommand = defineCommand({

@@ -12,15 +12,29 @@ export interface TableProgress {
   done: boolean;
 }
 
+export const PROGRESS_SCHEMA = 'paysync';
+export const PROGRESS_TABLE = 'capture_snapshot_progress';
+const PROGRESS = `${PROGRESS_SCHEMA}.${PROGRESS_TABLE}`;
+
 export class SnapshotProgress {
   constructor(
     private readonly db: Queryable,
     private readonly slot: string,
   ) {}
 
+  /**
+   * Creates only what is missing: CREATE ... IF NOT EXISTS needs the privilege to create even when
+   * the object exists, and a least-privilege role (deploy/sql) has no CREATE on the database.
+   */
   async ensureTable(): Promise<void> {
-    await this.db.query('CREATE SCHEMA IF NOT EXISTS paysync');
-    await this.db.query(`CREATE TABLE IF NOT EXISTS paysync.capture_snapshot_progress (
+    const { rows } = await this.db.query<{ schema_found: string; table_found: string }>(
+      `SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1) AS schema_found,
+              EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2) AS table_found`,
+      [PROGRESS_SCHEMA, PROGRESS_TABLE],
+    );
+    if (rows[0].table_found === 't') return;
+    if (rows[0].schema_found !== 't') await this.db.query(`CREATE SCHEMA IF NOT EXISTS ${PROGRESS_SCHEMA}`);
+    await this.db.query(`CREATE TABLE IF NOT EXISTS ${PROGRESS} (
       slot_name text NOT NULL,
       table_name text NOT NULL,
       last_key text[],
@@ -32,7 +46,7 @@ export class SnapshotProgress {
 
   async load(): Promise<Map<string, TableProgress>> {
     const { rows } = await this.db.query<{ table_name: string; last_key: string | null; rows_done: string; done: string }>(
-      'SELECT table_name, last_key, rows_done, done FROM paysync.capture_snapshot_progress WHERE slot_name = $1',
+      `SELECT table_name, last_key, rows_done, done FROM ${PROGRESS} WHERE slot_name = $1`,
       [this.slot],
     );
     return new Map(
@@ -42,12 +56,12 @@ export class SnapshotProgress {
 
   /** Forgets the progress of these tables (all of them when the slot is new): they are copied again. */
   async restart(tables: string[]): Promise<void> {
-    await this.db.query('DELETE FROM paysync.capture_snapshot_progress WHERE slot_name = $1 AND table_name = ANY($2)', [this.slot, tables]);
+    await this.db.query(`DELETE FROM ${PROGRESS} WHERE slot_name = $1 AND table_name = ANY($2)`, [this.slot, tables]);
   }
 
   async save(progress: TableProgress): Promise<void> {
     await this.db.query(
-      `INSERT INTO paysync.capture_snapshot_progress (slot_name, table_name, last_key, rows_done, done, updated_at)
+      `INSERT INTO ${PROGRESS} (slot_name, table_name, last_key, rows_done, done, updated_at)
        VALUES ($1, $2, $3, $4, $5, now())
        ON CONFLICT (slot_name, table_name) DO UPDATE
          SET last_key = EXCLUDED.last_key, rows_done = EXCLUDED.rows_done, done = EXCLUDED.done, updated_at = now()`,

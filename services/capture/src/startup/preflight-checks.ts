@@ -1,21 +1,8 @@
-import { qualifiedName, type Queryable } from '@paysync/postgres';
+import { qualifiedName, quoteIdent, type Queryable } from '@paysync/postgres';
 import { splitTableName } from '../table-name';
-
-/** Something on the source that stops capture from starting safely, and how to fix it. */
-export interface PreflightProblem {
-  problem: string;
-  fix: string;
-}
-
-export class PreflightError extends Error {
-  constructor(readonly problems: PreflightProblem[]) {
-    super(
-      `capture cannot start: ${problems.length} problem${problems.length === 1 ? '' : 's'} on the source database:\n` +
-        problems.map((p) => `  - ${p.problem}\n    fix: ${p.fix}`).join('\n'),
-    );
-    this.name = 'PreflightError';
-  }
-}
+import { checkBookkeeping } from './bookkeeping-checks';
+import { firstRow, PreflightError, type PreflightProblem } from './preflight-problem';
+import { checkPublication } from './publication-checks';
 
 export interface PreflightInput {
   tables: string[];
@@ -23,22 +10,23 @@ export interface PreflightInput {
   publication: string;
 }
 
-type Row = Record<string, string | null>;
-
-async function one(db: Queryable, sql: string, params: unknown[] = []): Promise<Row> {
-  const { rows } = await db.query<Row>(sql, params);
-  return rows[0] ?? {};
+/** Who capture runs as, for the checks and the statements that fix them. */
+export interface SourceRole {
+  /** Quoted for a statement: ALTER ROLE ${role.quoted} ... */
+  quoted: string;
+  database: string;
+  canCreateInDatabase: boolean;
 }
 
-
 /**
- * Checks the source before anything is created or read: logical WAL, a free slot and sender,
- * replication privilege, and for each table that it exists, can be read, and identifies its rows
- * in the WAL. All problems are reported together, each with the statement or setting that fixes it.
+ * Checks the source before anything is created or read: logical WAL, a free slot and sender, the
+ * role's privileges (replication, logical messages, each table, the publication, capture's own
+ * schema), and for each table that it exists and identifies its rows in the WAL. All problems are
+ * reported together, each with the statement or setting that fixes it.
  */
 export async function runPreflightChecks(db: Queryable, input: PreflightInput): Promise<void> {
   const problems: PreflightProblem[] = [];
-  const settings = await one(
+  const settings = await firstRow(
     db,
     `SELECT current_setting('wal_level') AS wal_level,
             current_setting('max_replication_slots')::int AS max_slots,
@@ -51,9 +39,11 @@ export async function runPreflightChecks(db: Queryable, input: PreflightInput): 
             current_database() AS database,
             current_user AS role,
             (SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user) AS can_replicate,
-            EXISTS (SELECT 1 FROM pg_publication WHERE pubname = $2) AS publication_exists`,
-    [input.slot, input.publication],
+            has_function_privilege('pg_logical_emit_message(boolean, text, text)', 'EXECUTE') AS can_emit,
+            has_database_privilege(current_database(), 'CREATE') AS can_create_in_database`,
+    [input.slot],
   );
+  const role: SourceRole = { quoted: quoteIdent(settings.role ?? ''), database: settings.database ?? '', canCreateInDatabase: settings.can_create_in_database === 't' };
   if (settings.wal_level !== 'logical') {
     problems.push({
       problem: `wal_level is '${settings.wal_level}'; logical decoding needs 'logical'`,
@@ -81,24 +71,37 @@ export async function runPreflightChecks(db: Queryable, input: PreflightInput): 
   }
   if (settings.can_replicate !== 't') {
     problems.push({
-      problem: `role "${settings.role}" may not start replication`,
-      fix: `ALTER ROLE ${settings.role} WITH REPLICATION;`,
+      problem: `role ${role.quoted} has no REPLICATION attribute: it may not create the slot or stream the WAL`,
+      fix: `as a superuser: ALTER ROLE ${role.quoted} REPLICATION; (deploy/sql/postgres-capture-role.sql)`,
     });
   }
-  for (const name of input.tables) problems.push(...(await checkTable(db, name, settings.publication_exists === 't')));
+  if (settings.can_emit !== 't') {
+    problems.push({
+      problem: `role ${role.quoted} may not run pg_logical_emit_message (snapshot watermarks and heartbeats are logical messages)`,
+      fix: `GRANT EXECUTE ON FUNCTION pg_logical_emit_message(boolean, text, text) TO ${role.quoted};`,
+    });
+  }
+  const unusableSchemas = new Set<string>();
+  for (const name of input.tables) problems.push(...(await checkTable(db, name, role, unusableSchemas)));
+  problems.push(...(await checkPublication(db, input, role)));
+  problems.push(...(await checkBookkeeping(db, role)));
   if (problems.length > 0) throw new PreflightError(problems);
 }
 
-async function checkTable(db: Queryable, name: string, publicationExists: boolean): Promise<PreflightProblem[]> {
+/** One table: it exists, is a table with a key whose changes carry it, and the role reads all its rows. */
+async function checkTable(db: Queryable, name: string, role: SourceRole, unusableSchemas: Set<string>): Promise<PreflightProblem[]> {
   const [schema, table] = splitTableName(name);
   const quoted = qualifiedName(schema, table);
-  const info = await one(
+  const info = await firstRow(
     db,
     `SELECT c.oid IS NOT NULL AS found,
             c.relkind,
             c.relreplident,
-            pg_has_role(c.relowner, 'USAGE') AS owned,
+            has_schema_privilege(n.oid, 'USAGE') AS schema_usage,
             has_table_privilege(c.oid, 'SELECT') AS can_select,
+            -- Policies hide rows unless the role bypasses them (superuser, BYPASSRLS, or owner without FORCE).
+            c.relrowsecurity AND NOT (SELECT rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = current_user)
+              AND NOT (pg_has_role(c.relowner, 'USAGE') AND NOT c.relforcerowsecurity) AS rows_hidden,
             EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) AS has_pk
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND c.relname = $2`,
@@ -123,13 +126,17 @@ async function checkTable(db: Queryable, name: string, publicationExists: boolea
       fix: `ALTER TABLE ${quoted} REPLICA IDENTITY DEFAULT; (or FULL, to also capture before-images)`,
     });
   }
-  if (info.can_select !== 't') {
-    problems.push({ problem: `cannot read ${name} (needed for the snapshot)`, fix: `GRANT SELECT ON ${quoted} TO current_user;` });
+  if (info.schema_usage !== 't' && !unusableSchemas.has(schema)) {
+    unusableSchemas.add(schema);
+    problems.push({ problem: `role ${role.quoted} may not use schema ${schema} (no USAGE), so it cannot read ${name}`, fix: `GRANT USAGE ON SCHEMA ${quoteIdent(schema)} TO ${role.quoted};` });
   }
-  if (!publicationExists && info.owned !== 't') {
+  if (info.can_select !== 't') {
+    problems.push({ problem: `role ${role.quoted} may not read ${name} (no SELECT; the snapshot and re-reads read it)`, fix: `GRANT SELECT ON ${quoted} TO ${role.quoted};` });
+  }
+  if (info.rows_hidden === 't') {
     problems.push({
-      problem: `the publication is missing and only the owner of ${name} can add it to one`,
-      fix: `as the owner: CREATE PUBLICATION <PAYSYNC_PUBLICATION> FOR TABLE ${quoted}, ...;`,
+      problem: `table ${name} has row-level security and role ${role.quoted} is subject to its policies: the snapshot would copy only the rows they show`,
+      fix: `as a superuser: ALTER ROLE ${role.quoted} BYPASSRLS;`,
     });
   }
   return problems;
