@@ -31,9 +31,10 @@ export function onShutdownSignal(logger: Logger, stop: (signal: string) => Promi
 
 /**
  * Runs a long-lived service until SIGTERM/SIGINT: `start` it, then on the signal `stop` it and
- * resolve 0. A failing start stops what started and rejects.
+ * resolve 0. A failing start, or `failed` rejecting (the service stopping itself on an error no
+ * retry fixes), stops what started and rejects.
  */
-export async function runUntilSignal(logger: Logger, service: { start(): Promise<void>; stop(): Promise<void> }): Promise<number> {
+export async function runUntilSignal(logger: Logger, service: { start(): Promise<void>; stop(): Promise<void>; failed?: Promise<never> }): Promise<number> {
   let stopped!: () => void;
   const done = new Promise<void>((resolve) => (stopped = resolve));
   const removeHandlers = onShutdownSignal(logger, async () => {
@@ -42,7 +43,7 @@ export async function runUntilSignal(logger: Logger, service: { start(): Promise
   });
   try {
     await service.start();
-    await done;
+    await (service.failed ? Promise.race([done, service.failed]) : done);
     return 0;
   } catch (err) {
     await service.stop().catch(() => undefined);

@@ -1,6 +1,7 @@
 import { defineCommand, SettingError } from '@paysync/config';
 import { createLogger, runUntilSignal } from '@paysync/observability';
 import { ApplyService } from './apply-service';
+import { MissingPrivilegeError } from './targets/missing-privileges';
 import { applySettings } from './settings';
 
 export const applyCommand = defineCommand({
@@ -20,6 +21,8 @@ export const applyCommand = defineCommand({
       return await runUntilSignal(logger, service);
     } catch (err) {
       logger.fatal({ err }, 'apply failed');
+      // For a person to fix: said plainly, with the statements that fix it.
+      if (err instanceof MissingPrivilegeError) process.stderr.write(`paysync apply: ${err.message}\n`);
       if (err instanceof SettingError) {
         process.stderr.write(`paysync apply: ${err.message}\n`);
         return 2;

@@ -1,5 +1,5 @@
 import type { ConfigOf } from '@paysync/config';
-import { deadLetterTopic, parseTableMapping, RegistrySerde, topicName, transactionTopicName } from '@paysync/contract';
+import { deadLetterTopic, parseTableMapping, RegistrySerde, targetNameOf, topicName, transactionTopicName, type TargetName } from '@paysync/contract';
 import { checkKafkaAccess, createIdempotentProducer, ensureTopics, kafkaFromSettings, missingTopics, type Kafka, type Producer } from '@paysync/kafka';
 import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
 import { SchemaRegistryClient } from '@paysync/registry';
@@ -11,6 +11,7 @@ import { ChangeWriter } from './consume/change-writer';
 import { TransactionalApplier } from './consume/transactional-applier';
 import { DeadLetterWriter } from './dead-letter/dead-letter-writer';
 import type { applySettings } from './settings';
+import { MissingPrivilegeError } from './targets/missing-privileges';
 import { openTarget } from './targets/open-target';
 import { TableNames } from './targets/table-names';
 import type { Target } from './targets/target';
@@ -37,6 +38,12 @@ export class ApplyService {
   private http: HealthServer | undefined;
   private running = false;
   private lastError: string | undefined;
+  private readonly mapping: Map<string, TargetName>;
+  /** Where the configured tables land in the target. */
+  readonly targetNames: TargetName[];
+  private stopFor!: (err: Error) => void;
+  /** Rejects when apply stops itself: a target that refuses apply's writes for lack of privilege. */
+  readonly failed = new Promise<never>((_, reject) => (this.stopFor = reject));
 
   constructor(
     private readonly config: ApplyConfig,
@@ -46,6 +53,9 @@ export class ApplyService {
     this.target = openTarget(config.targetUrl, `paysync-apply-${config.groupId}`);
     this.kafka = kafkaFromSettings(config, logger.child({ component: 'kafka' }));
     this.registry = new SchemaRegistryClient(config);
+    this.mapping = parseTableMapping(config.tableMapping ?? [], this.target.kind);
+    this.targetNames = config.tables.map((t) => targetNameOf(...(t.split('.') as [string, string]), this.target.kind, this.mapping));
+    this.failed.catch(() => undefined); // awaited by whoever runs the service; never an unhandled rejection
     // Transactional mode reads the one transaction-ordered topic capture writes with PAYSYNC_TRANSACTION_TOPIC=true.
     this.topics =
       config.mode === 'transactional'
@@ -74,7 +84,7 @@ export class ApplyService {
     // Settings the brokers or the registry refuse stop here, each named (the target's in prepare).
     await checkKafkaAccess(this.kafka, config);
     await this.registry.checkAccess();
-    await this.target.prepare();
+    await this.target.prepare(this.targetNames);
     await this.untilDone('topics to read', async () => {
       const missing = await missingTopics(this.kafka, this.topics);
       if (missing.length > 0) throw new Error(`waiting for topics ${missing.join(', ')} (capture creates them when it starts)`);
@@ -82,7 +92,7 @@ export class ApplyService {
     await this.untilDone('dead-letter topic', () => ensureTopics(this.kafka, [{ topic: this.deadLetterTopic, numPartitions: 1 }]));
     this.producer = createIdempotentProducer(this.kafka);
     await this.producer.connect();
-    const names = new TableNames(this.target, parseTableMapping(config.tableMapping ?? [], this.target.kind));
+    const names = new TableNames(this.target, this.mapping);
     const writer = new ChangeWriter(this.target, new RecordDecoder(new RegistrySerde(this.registry)), names);
     const deadLetters = new DeadLetterWriter(this.producer, this.deadLetterTopic);
     const tables = new Set(config.tables);
@@ -107,6 +117,8 @@ export class ApplyService {
         if (outcome.deadLetters > 0) logger.warn({ topic, partition, deadLetters: outcome.deadLetters, deadLetterTopic: this.deadLetterTopic }, 'records sent to the dead-letter topic');
         this.options.onBatch?.(topic, partition, outcome, high);
       },
+      stopsApply: (err) => this.target.privilegeProblem(err) !== undefined,
+      onStopped: (err) => void this.stopOnRefusal(err),
       onRetry: (err, attempt) => {
         this.metrics.retries.inc();
         this.lastError = (err as Error).message;
@@ -117,6 +129,16 @@ export class ApplyService {
     this.running = true;
     this.lastError = undefined;
     logger.info({ topics: this.topics, groupId: config.groupId, target: this.target.kind, http: this.http?.url }, 'apply running');
+  }
+
+  /**
+   * The target refused a write for lack of privilege: everything apply lacks (the check names the
+   * table and privilege; the error itself when the check finds nothing, e.g. a table's owner).
+   */
+  private async stopOnRefusal(err: unknown): Promise<void> {
+    const own = this.target.privilegeProblem(err);
+    const found = await this.target.missingPrivileges(this.targetNames).catch(() => []);
+    this.stopFor(new MissingPrivilegeError(found.length > 0 ? found : own ? [own] : []));
   }
 
   /** Start-up steps that wait on other systems (capture not started yet, a broker electing leaders) are retried. */

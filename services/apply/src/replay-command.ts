@@ -66,11 +66,11 @@ export const replayCommand = defineCommand({
           progress.partition(topic, partition, given ?? low, high);
         }
       }
-      await service.target.prepare();
+      await service.target.prepare(service.targetNames);
       await resetStoredOffsets(service, config.groupId, progress.starts());
       progress.begin();
       await service.start();
-      await progress.caughtUp(() => service.applyLoop?.finished ?? new Set());
+      await Promise.race([progress.caughtUp(() => service.applyLoop?.finished ?? new Set()), service.failed]);
       await service.stop();
       progress.summary(service.deadLetterTopic);
       return 0;

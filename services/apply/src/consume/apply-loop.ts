@@ -17,6 +17,10 @@ export interface ApplyLoopOptions {
   maxBytesPerPartition: number;
   onBatch: (topic: string, partition: number, outcome: BatchOutcome, highWatermark: bigint, seconds: number) => void;
   onRetry: (err: unknown, attempt: number) => void;
+  /** Errors no retry fixes and no record causes (a missing privilege): apply stops instead of retrying. */
+  stopsApply: (err: unknown) => boolean;
+  /** Told once, with the error that stopped apply; the refused batch was rolled back. */
+  onStopped: (err: unknown) => void;
   /** Replay's upper bound: changes it returns true for are not applied. */
   stopBefore?: (change: Change) => boolean;
 }
@@ -31,6 +35,7 @@ const MAX_BACKOFF_MS = 30_000;
 export class ApplyLoop {
   readonly consumer: Consumer;
   private stopping = false;
+  private halted = false;
   /** Rewinds in a row (transactional mode): their backoff grows like a retry's. */
   private rewinds = 0;
   /** Partitions whose records reached replay's upper bound. */
@@ -82,7 +87,8 @@ export class ApplyLoop {
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { options } = this;
-    if (batch.messages.length === 0) return;
+    // Halted on an error that stops apply: no later batch is applied (the target's offsets say where to resume).
+    if (this.halted || batch.messages.length === 0) return;
     const records = batch.messages.map((m) => ({ key: m.key, value: m.value, offset: BigInt(m.offset) }));
     const started = process.hrtime.bigint();
     let outcome: BatchOutcome | undefined;
@@ -92,6 +98,12 @@ export class ApplyLoop {
       } catch (err) {
         // Nothing was committed: redoing the batch is safe. A revoked partition is redone by its new owner.
         if (this.stopping || !isRunning() || isStale()) return;
+        const cause = err instanceof RewindRequired ? err.cause : err;
+        if (options.stopsApply(cause)) {
+          if (!this.halted) options.onStopped(cause);
+          this.halted = true;
+          return;
+        }
         if (err instanceof RewindRequired) {
           // What was rolled back began in earlier batches: read again from the target's offset.
           this.rewinds += 1;

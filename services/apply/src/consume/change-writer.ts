@@ -42,6 +42,14 @@ export class ChangeWriter {
     private readonly names: TableNames,
   ) {}
 
+  /**
+   * A passing failure (retried) or a missing privilege (apply stops): either way the record is
+   * fine, and dead-lettering it would lose it.
+   */
+  private notTheRecordsFault(err: unknown): boolean {
+    return this.target.isTransient(err) || this.target.privilegeProblem(err) !== undefined;
+  }
+
   async decode(batch: PartitionBatch): Promise<DecodedRecord[]> {
     const out: DecodedRecord[] = [];
     for (const record of batch.records) {
@@ -57,7 +65,8 @@ export class ChangeWriter {
 
   /**
    * Target tables are created or altered before the batch's transaction (MariaDB's DDL commits).
-   * A table the target cannot hold (no key, a type it refuses) turns its records into dead letters.
+   * A table the target cannot hold (no key, a type it refuses) turns its records into dead letters;
+   * DDL refused for lack of privilege stops apply instead.
    */
   async resolveTables(decoded: DecodedRecord[], batch: PartitionBatch): Promise<Map<Change['table'], ResolvedTable>> {
     const tables = new Map<Change['table'], ResolvedTable>();
@@ -68,7 +77,7 @@ export class ChangeWriter {
       try {
         tables.set(change.table, await this.names.resolve(change.table));
       } catch (err) {
-        if (this.target.isTransient(err)) throw err;
+        if (this.notTheRecordsFault(err)) throw err;
         refused.set(change.table, `target table for ${change.table.schema}.${change.table.table}: ${(err as Error).message}`);
       }
     }
@@ -122,7 +131,7 @@ export class ChangeWriter {
         try {
           count(counts, table, changes, (await tx.applyRows(table, changes)).stale);
         } catch (err) {
-          if (this.target.isTransient(err)) throw err;
+          if (this.notTheRecordsFault(err)) throw err;
           throw new TargetRefusedRow((err as Error).message);
         }
         continue;
@@ -134,7 +143,7 @@ export class ChangeWriter {
           await tx.releaseSavepoint();
           count(counts, table, [change], result.stale);
         } catch (err) {
-          if (this.target.isTransient(err)) throw err;
+          if (this.notTheRecordsFault(err)) throw err;
           await tx.rollbackToSavepoint();
           const record = batch.records.find((r) => r.offset === change.offset);
           if (record) letters.push(letterOf(batch, record, `target refused the row: ${(err as Error).message}`));

@@ -1,4 +1,5 @@
 import type { RowChange, SourceTable, Version } from '../changes/row-change';
+import type { PrivilegeProblem } from './missing-privileges';
 
 import type { TargetName } from '@paysync/contract';
 
@@ -53,13 +54,20 @@ export interface TargetTransaction {
 /** A target database: PostgreSQL, or MariaDB/MySQL. */
 export interface Target {
   readonly kind: 'postgres' | 'mysql';
-  /** Creates paysync's own tables (offsets, row versions) when missing. */
-  prepare(): Promise<void>;
+  /**
+   * Checks that apply may write these tables and its own (offsets, row versions), and throws a
+   * MissingPrivilegeError naming all it lacks; then creates its own tables when missing.
+   */
+  prepare(tables: TargetName[]): Promise<void>;
+  /** What apply lacks to write these tables and its own (empty: nothing). */
+  missingPrivileges(tables: TargetName[]): Promise<PrivilegeProblem[]>;
   /** Creates the table if missing and adds missing columns (nullable); outside any transaction. */
   resolve(source: SourceTable, name: TargetName): Promise<ResolvedTable>;
   begin(): Promise<TargetTransaction>;
   storedOffsets(groupId: string): Promise<StoredOffset[]>;
   /** Connection lost, deadlock, serialization failure, target down: retry the batch. */
   isTransient(err: unknown): boolean;
+  /** The privilege this error says apply lacks, with the GRANT; undefined when it says something else. */
+  privilegeProblem(err: unknown): PrivilegeProblem | undefined;
   close(): Promise<void>;
 }

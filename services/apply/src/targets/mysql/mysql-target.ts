@@ -1,26 +1,14 @@
 import { createHash } from 'node:crypto';
-import { APPLY_OFFSETS_TABLE, codecFor, type Row } from '@paysync/contract';
+import { codecFor, type Row } from '@paysync/contract';
 import { checkMysqlAccess, createMysqlPool, databaseOf, quoteMysqlIdent as q, type MysqlConnection, type MysqlPool } from '@paysync/mysql';
 import type { RowChange, SourceTable, Version } from '../../changes/row-change';
 import { isNewer } from '../../changes/row-change';
+import { MissingPrivilegeError, type PrivilegeProblem } from '../missing-privileges';
 import type { ApplyResult, ResolvedTable, StoredOffset, Target, TargetName, TargetTransaction } from '../target';
-import { isTransientMysqlError } from './mysql-errors';
+import { BOOKKEEPING_TABLES, createMissingBookkeeping, OFFSETS, VERSIONS } from './mysql-bookkeeping';
+import { isTransientMysqlError, mysqlPrivilegeProblem } from './mysql-errors';
+import { currentAccount, missingMysqlPrivileges } from './mysql-privileges';
 import { mysqlTypeOf, toMysqlValue } from './mysql-types';
-
-const OFFSETS = APPLY_OFFSETS_TABLE.mysql.table;
-const VERSIONS = 'paysync_row_versions';
-
-const BOOKKEEPING_DDL = [
-  `CREATE TABLE IF NOT EXISTS ${OFFSETS} (
-     group_id VARCHAR(191) NOT NULL, topic VARCHAR(249) NOT NULL, kafka_partition INT NOT NULL,
-     next_offset BIGINT NOT NULL, updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
-     PRIMARY KEY (group_id, topic, kafka_partition)) ENGINE=InnoDB`,
-  // Keys are long texts: the primary key is their SHA-256, the text is kept for truncates.
-  `CREATE TABLE IF NOT EXISTS ${VERSIONS} (
-     key_hash BINARY(32) NOT NULL PRIMARY KEY, target_table VARCHAR(255) NOT NULL, row_key LONGTEXT NOT NULL,
-     lsn BIGINT UNSIGNED NOT NULL, seq BIGINT UNSIGNED NOT NULL, deleted BOOLEAN NOT NULL,
-     KEY by_table (target_table)) ENGINE=InnoDB`,
-];
 
 function keyHash(table: string, rowKey: string): Buffer {
   return createHash('sha256').update(table).update('\n').update(rowKey).digest();
@@ -31,15 +19,29 @@ export class MysqlTarget implements Target {
   readonly kind = 'mysql' as const;
   private readonly pool: MysqlPool;
   private readonly database: string;
+  /** 'user'@'host' for the GRANTs a refusal asks for: the URL's user until the target names the account. */
+  private account: string;
 
   constructor(private readonly url: string) {
     this.pool = createMysqlPool(url, { max: 4, setting: 'PAYSYNC_TARGET_URL' });
     this.database = databaseOf(url);
+    this.account = `'${decodeURIComponent(new URL(url).username).replace(/'/g, "''")}'@'%'`;
   }
 
-  async prepare(): Promise<void> {
+  async prepare(tables: TargetName[]): Promise<void> {
     await checkMysqlAccess(this.pool, this.url, 'PAYSYNC_TARGET_URL');
-    for (const ddl of BOOKKEEPING_DDL) await this.pool.query(ddl);
+    const problems = await this.missingPrivileges(tables);
+    if (problems.length > 0) throw new MissingPrivilegeError(problems);
+    await createMissingBookkeeping(this.pool, this.database);
+  }
+
+  async missingPrivileges(tables: TargetName[]): Promise<PrivilegeProblem[]> {
+    this.account = await currentAccount(this.pool);
+    return missingMysqlPrivileges(this.pool, this.database, this.account, [
+      // Versions are read, written and kept; offsets likewise. Rows are upserted and deleted by key.
+      ...BOOKKEEPING_TABLES.map((table) => ({ table, privileges: ['SELECT', 'INSERT', 'UPDATE'] as const })),
+      ...tables.map((name) => ({ table: name.table, privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] as const })),
+    ]);
   }
 
 
@@ -115,6 +117,10 @@ export class MysqlTarget implements Target {
 
   isTransient(err: unknown): boolean {
     return isTransientMysqlError(err);
+  }
+
+  privilegeProblem(err: unknown): PrivilegeProblem | undefined {
+    return mysqlPrivilegeProblem(err, this.account, this.database);
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,5 @@
+import { quoteIdent } from '@paysync/postgres';
+import type { PrivilegeProblem } from '../missing-privileges';
 import { isNetworkError } from '../transient-errors';
 
 /**
@@ -11,4 +13,28 @@ export function isTransientPostgresError(err: unknown): boolean {
     return /^(08|40|53|57)/.test(code) || code === '55P03' || code === '55006';
   }
   return isNetworkError(err);
+}
+
+/**
+ * The privilege a refusal names, with the statement that grants it; undefined for other errors.
+ * insufficient_privilege (42501: no privilege on a table or schema, not the owner of a table being
+ * altered) and a refused login (28000, 28P01: a password rotated while apply runs) are neither the
+ * record's fault nor passing.
+ */
+export function postgresPrivilegeProblem(err: unknown, role: string): PrivilegeProblem | undefined {
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+  const text = String(message);
+  const quotedRole = quoteIdent(role);
+  if (code === '28000' || code === '28P01') {
+    return { problem: `the target refused the login of role ${quotedRole}: ${text}`, fix: "check the user and password of PAYSYNC_TARGET_URL and the server's pg_hba.conf" };
+  }
+  if (code !== '42501') return undefined;
+  const owner = /must be owner of (?:table|relation) (.+)$/.exec(text);
+  if (owner) {
+    return {
+      problem: `role ${quotedRole} may not add a column the source gained to target table ${owner[1]} (${text})`,
+      fix: `as its owner: ALTER TABLE ${owner[1]} OWNER TO ${quotedRole}; or add the column to the target table yourself`,
+    };
+  }
+  return { problem: `the target refused role ${quotedRole}: ${text}`, fix: `grant ${quotedRole} what the message names (deploy/sql/postgres-apply-role.sql grants what apply needs)` };
 }

@@ -15,19 +15,42 @@ export const DDL_LOCK = `SELECT pg_advisory_xact_lock(hashtext('paysync.apply.dd
  */
 export const DDL_LOCK_TIMEOUT = `SET LOCAL lock_timeout = '5s'`;
 
-export const BOOKKEEPING_DDL = [
-  'CREATE SCHEMA IF NOT EXISTS paysync',
-  `CREATE TABLE IF NOT EXISTS ${OFFSETS} (
-     group_id text NOT NULL, topic text NOT NULL, partition int NOT NULL,
-     next_offset bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(),
-     PRIMARY KEY (group_id, topic, partition))`,
-  // One row per key ever applied; a delete keeps its row (deleted = true) so an older change
-  // replayed later cannot bring the row back.
-  `CREATE TABLE IF NOT EXISTS paysync.row_versions (
-     target_table text NOT NULL, row_key text NOT NULL,
-     lsn bigint NOT NULL, seq bigint NOT NULL, deleted boolean NOT NULL,
-     PRIMARY KEY (target_table, row_key))`,
+export const BOOKKEEPING_SCHEMA = 'paysync';
+
+/** paysync's own tables, each created when missing; apply reads and writes them (never deletes). */
+export const BOOKKEEPING: { name: TargetName; ddl: string }[] = [
+  {
+    name: { schema: BOOKKEEPING_SCHEMA, table: 'apply_offsets' },
+    ddl: `CREATE TABLE IF NOT EXISTS ${OFFSETS} (
+       group_id text NOT NULL, topic text NOT NULL, partition int NOT NULL,
+       next_offset bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(),
+       PRIMARY KEY (group_id, topic, partition))`,
+  },
+  {
+    // One row per key ever applied; a delete keeps its row (deleted = true) so an older change
+    // replayed later cannot bring the row back.
+    name: { schema: BOOKKEEPING_SCHEMA, table: 'row_versions' },
+    ddl: `CREATE TABLE IF NOT EXISTS paysync.row_versions (
+       target_table text NOT NULL, row_key text NOT NULL,
+       lsn bigint NOT NULL, seq bigint NOT NULL, deleted boolean NOT NULL,
+       PRIMARY KEY (target_table, row_key))`,
+  },
 ];
+
+/**
+ * Whether the schema (with `table`: that table in it) exists, from the catalog. DDL runs only for
+ * what is missing: CREATE ... IF NOT EXISTS needs the privilege to create even when the object
+ * exists, and a least-privilege role (deploy/sql) may lack it.
+ */
+export async function existsInCatalog(db: Queryable, schema: string, table?: string): Promise<boolean> {
+  const { rows } = await db.query<{ found: string }>(
+    table === undefined
+      ? 'SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1) AS found'
+      : 'SELECT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2) AS found',
+    table === undefined ? [schema] : [schema, table],
+  );
+  return rows[0].found === 't';
+}
 
 export interface TargetColumns {
   types: Map<string, string>;
@@ -73,7 +96,7 @@ export async function createTable(db: Queryable, source: SourceTable, name: Targ
     columns.push(`${quoteIdent(column.name)} ${await creatableType(db, column.pgType)}${notNull}`);
   }
   columns.push(`PRIMARY KEY (${source.primaryKey.map(quoteIdent).join(', ')})`);
-  if (name.schema) await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(name.schema)}`);
+  if (name.schema && !(await existsInCatalog(db, name.schema))) await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(name.schema)}`);
   await db.query(`CREATE TABLE IF NOT EXISTS ${qualifiedName(name.schema ?? 'public', name.table)} (${columns.join(', ')})`);
 }
 

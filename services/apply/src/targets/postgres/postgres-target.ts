@@ -1,9 +1,15 @@
 import { checkPostgresAccess, createPool, inTransaction, type Pool, type PoolClient } from '@paysync/postgres';
 import type { RowChange, SourceTable, Version } from '../../changes/row-change';
+import { MissingPrivilegeError, type PrivilegeProblem } from '../missing-privileges';
 import type { ApplyResult, ResolvedTable, StoredOffset, Target, TargetName, TargetTransaction } from '../target';
-import { isTransientPostgresError } from './postgres-errors';
+import { isTransientPostgresError, postgresPrivilegeProblem } from './postgres-errors';
+import { missingPostgresPrivileges } from './postgres-privileges';
 import { truncateRows, writeRows } from './postgres-row-writer';
-import { addMissingColumns, BOOKKEEPING_DDL, createTable, DDL_LOCK, DDL_LOCK_TIMEOUT, OFFSETS, readTargetColumns } from './postgres-tables';
+import { addMissingColumns, BOOKKEEPING, BOOKKEEPING_SCHEMA, createTable, DDL_LOCK, DDL_LOCK_TIMEOUT, existsInCatalog, OFFSETS, readTargetColumns } from './postgres-tables';
+
+/** Rows are upserted and deleted by key; paysync's own tables are never deleted from. */
+const TABLE_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
+const BOOKKEEPING_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE'];
 
 /** A PostgreSQL target: the source's schema.table by default, paysync's own tables in schema paysync. */
 export class PostgresTarget implements Target {
@@ -18,12 +24,22 @@ export class PostgresTarget implements Target {
     this.pool = createPool(url, { applicationName, max: 4, setting: 'PAYSYNC_TARGET_URL' });
   }
 
-  async prepare(): Promise<void> {
+  async prepare(tables: TargetName[]): Promise<void> {
     await checkPostgresAccess(this.pool, this.url, 'PAYSYNC_TARGET_URL');
+    const problems = await this.missingPrivileges(tables);
+    if (problems.length > 0) throw new MissingPrivilegeError(problems);
     await inTransaction(this.pool, async (db) => {
       await db.query(DDL_LOCK);
-      for (const ddl of BOOKKEEPING_DDL) await db.query(ddl);
+      if (!(await existsInCatalog(db, BOOKKEEPING_SCHEMA))) await db.query(`CREATE SCHEMA IF NOT EXISTS ${BOOKKEEPING_SCHEMA}`);
+      for (const { name, ddl } of BOOKKEEPING) if (!(await existsInCatalog(db, BOOKKEEPING_SCHEMA, name.table))) await db.query(ddl);
     });
+  }
+
+  missingPrivileges(tables: TargetName[]): Promise<PrivilegeProblem[]> {
+    return missingPostgresPrivileges(this.pool, [
+      ...BOOKKEEPING.map((b) => ({ name: b.name, privileges: BOOKKEEPING_PRIVILEGES })),
+      ...tables.map((name) => ({ name, privileges: TABLE_PRIVILEGES })),
+    ]);
   }
 
 
@@ -64,6 +80,10 @@ export class PostgresTarget implements Target {
 
   isTransient(err: unknown): boolean {
     return isTransientPostgresError(err);
+  }
+
+  privilegeProblem(err: unknown): PrivilegeProblem | undefined {
+    return postgresPrivilegeProblem(err, decodeURIComponent(new URL(this.url).username));
   }
 
   async close(): Promise<void> {
