@@ -45,7 +45,7 @@ export function tlsFailureOf(err: unknown): TlsFailure | undefined {
     if (UNTRUSTED.has(code) || /self[- ]signed certificate|unable to verify the first certificate|unable to get (local )?issuer certificate/i.test(message)) return 'untrusted';
     if (EXPIRED.has(code) || /certificate has expired|certificate is not yet valid/i.test(message)) return 'expired';
     if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /does not match certificate's altnames/i.test(message)) return 'wrong-host';
-    if (code === 'EPROTO' || code.startsWith('ERR_SSL_') || /wrong version number|ssl3_get_record|tlsv1 alert|handshake failure|packet length too long/i.test(message)) return 'handshake';
+    if (code === 'EPROTO' || code.startsWith('ERR_SSL_') || /wrong version number|ssl3_get_record|tlsv1 alert|handshake failure|packet length too long|before secure TLS connection was established/i.test(message)) return 'handshake';
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 import { SettingError, tlsFailureOf, tlsFailureText } from '@paysync/config';
-import type { Kafka } from 'kafkajs';
+import { kafkaFromSettings } from './kafka-client';
 import type { KafkaConnectionSettings } from './kafka-security';
 
 const CLOSED = /closed connection|connection closed|ECONNRESET|EPIPE|socket hang up/i;
@@ -40,32 +40,43 @@ export function explainKafkaError(err: unknown, settings: KafkaConnectionSetting
   if (tls === 'wrong-host') {
     return new SettingError(['PAYSYNC_KAFKA_BROKERS'], tlsFailureText(tls, `the brokers (${brokers})`), 'Use the host names their certificates name (in PAYSYNC_KAFKA_BROKERS and the brokers\' advertised.listeners).');
   }
-  if (tls === 'handshake' || (closedEarly && CLOSED.test(text))) {
-    return settings.kafkaSsl
-      ? new SettingError(['PAYSYNC_KAFKA_SSL'], `the TLS handshake with the brokers (${brokers}) failed`, 'Is that listener TLS (SSL or SASL_SSL)? If it wants a client certificate, set PAYSYNC_KAFKA_SSL_CERT_FILE and PAYSYNC_KAFKA_SSL_KEY_FILE.')
-      : new SettingError(
-          ['PAYSYNC_KAFKA_SSL', 'PAYSYNC_KAFKA_SASL_MECHANISM'],
-          `the brokers (${brokers}) closed every connection before answering`,
-          'A TLS listener does that to a plaintext client (set PAYSYNC_KAFKA_SSL=true and PAYSYNC_KAFKA_SSL_CA_FILE), a SASL listener to a client without SASL (set PAYSYNC_KAFKA_SASL_MECHANISM and the credentials).',
-        );
+  if (tls === 'handshake') {
+    return new SettingError(['PAYSYNC_KAFKA_SSL'], `the TLS handshake with the brokers (${brokers}) failed`, 'Is that listener TLS (SSL or SASL_SSL)? If it wants a client certificate, set PAYSYNC_KAFKA_SSL_CERT_FILE and PAYSYNC_KAFKA_SSL_KEY_FILE.');
+  }
+  if (closedEarly && CLOSED.test(text)) {
+    const closed = `the brokers (${brokers}) closed every connection before answering`;
+    if (!settings.kafkaSsl) {
+      return new SettingError(
+        ['PAYSYNC_KAFKA_SSL', 'PAYSYNC_KAFKA_SASL_MECHANISM'],
+        closed,
+        'A TLS listener does that to a plaintext client (set PAYSYNC_KAFKA_SSL=true and PAYSYNC_KAFKA_SSL_CA_FILE), a SASL listener to a client without SASL (set PAYSYNC_KAFKA_SASL_MECHANISM and the credentials).',
+      );
+    }
+    if (!settings.kafkaSaslMechanism) return new SettingError(['PAYSYNC_KAFKA_SASL_MECHANISM'], `${closed} over TLS`, 'A SASL_SSL listener does that to a client without SASL: set PAYSYNC_KAFKA_SASL_MECHANISM and the credentials.');
+    return new SettingError(['PAYSYNC_KAFKA_BROKERS'], `${closed} over TLS with SASL`, 'Check that these addresses are the SASL_SSL listener\'s.');
   }
   return undefined;
 }
 
 const ATTEMPTS = 3;
 
+const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
+
 /**
- * Connects once to the brokers before a service starts, so a setting the brokers refuse (wrong
- * password, untrusted CA, plaintext against TLS) stops the command with a SettingError instead
- * of kafkajs retrying it in the background. Errors that can pass are left to the usual retries.
+ * Asks the brokers for the cluster's metadata once before a service starts (a client of its own,
+ * without retries), so a setting the brokers refuse (wrong password, untrusted CA, plaintext
+ * against TLS) stops the command with a SettingError at once instead of kafkajs retrying it for
+ * a minute. Errors that can pass (brokers not up yet) are left to the service's usual retries.
  */
-export async function checkKafkaAccess(kafka: Kafka, settings: KafkaConnectionSettings): Promise<void> {
+export async function checkKafkaAccess(settings: KafkaConnectionSettings): Promise<void> {
   let closedEvery = true;
   let lastError: unknown;
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    const admin = kafka.admin({ retry: { retries: 0 } });
+    const admin = kafkaFromSettings(settings, quiet, 0).admin();
     try {
       await admin.connect();
+      // A SASL listener answers a client without SASL until its first real request.
+      await admin.describeCluster();
       return;
     } catch (err) {
       const explained = explainKafkaError(err, settings);

@@ -14,6 +14,8 @@ export interface KafkaClientOptions {
   logger: KafkaLogger;
   ssl?: KafkaConfig['ssl'];
   sasl?: KafkaConfig['sasl'];
+  /** Retries of a failed request or connection (default 8, with backoff from 200 ms). */
+  retries?: number;
 }
 
 /** kafkajs logs through the service's structured logger instead of its own console format. */
@@ -36,11 +38,11 @@ export function createKafka(options: KafkaClientOptions): Kafka {
     sasl: options.sasl,
     logLevel: logLevel.INFO,
     logCreator: logCreatorFor(options.logger),
-    retry: { initialRetryTime: 200, retries: 8 },
+    retry: { initialRetryTime: 200, retries: options.retries ?? 8 },
   });
 }
 
 /** The client a command's Kafka settings describe: its brokers, client id, TLS and SASL. */
-export function kafkaFromSettings(settings: KafkaConnectionSettings, logger: KafkaLogger): Kafka {
-  return createKafka({ brokers: settings.kafkaBrokers, clientId: settings.kafkaClientId, logger, ...kafkaSecurity(settings) });
+export function kafkaFromSettings(settings: KafkaConnectionSettings, logger: KafkaLogger, retries?: number): Kafka {
+  return createKafka({ brokers: settings.kafkaBrokers, clientId: settings.kafkaClientId, logger, retries, ...kafkaSecurity(settings) });
 }

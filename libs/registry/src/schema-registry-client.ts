@@ -67,6 +67,9 @@ export class SchemaRegistryClient {
       if (status === 404) {
         throw new SettingError(['PAYSYNC_SCHEMA_REGISTRY_URL'], `${this.host}/subjects answered 404: that is not the base of a Confluent-compatible registry API`, 'For Apicurio the base ends in /apis/ccompat/v7.');
       }
+      if (status === 400 && /plain HTTP request was sent to HTTPS port/i.test((err as Error).message)) {
+        throw new SettingError(['PAYSYNC_SCHEMA_REGISTRY_URL'], `${this.host} is an https endpoint`, 'Use https:// in the URL (and PAYSYNC_SCHEMA_REGISTRY_CA_FILE for a private CA).');
+      }
       const tls = tlsFailureOf(err);
       if (tls === 'untrusted' || tls === 'expired') {
         throw new SettingError(['PAYSYNC_SCHEMA_REGISTRY_CA_FILE'], tlsFailureText(tls, `the schema registry at ${this.host}`), 'Set PAYSYNC_SCHEMA_REGISTRY_CA_FILE to the CA certificate that signed it.');

@@ -82,7 +82,7 @@ export class ApplyService {
       });
     }
     // Settings the brokers or the registry refuse stop here, each named (the target's in prepare).
-    await checkKafkaAccess(this.kafka, config);
+    await checkKafkaAccess(config);
     await this.registry.checkAccess();
     await this.target.prepare(this.targetNames);
     await this.untilDone('topics to read', async () => {

@@ -56,7 +56,7 @@ export const replayCommand = defineCommand({
     }
     const removeHandlers = onShutdownSignal(logger, () => service.stop());
     try {
-      await checkKafkaAccess(service.kafka, config);
+      await checkKafkaAccess(config);
       // Start positions and the end (each partition's high watermark now) are fixed before consuming.
       for (const topic of service.topics) {
         const bounds = await partitionOffsets(service.kafka, topic);

@@ -70,7 +70,7 @@ export class CaptureService {
     });
     // Settings the source, the brokers or the registry refuse stop here, each named, before any work.
     await checkPostgresAccess(pool, config.sourceUrl, 'PAYSYNC_SOURCE_URL');
-    await checkKafkaAccess(this.kafka, config);
+    await checkKafkaAccess(config);
     await this.registry.checkAccess();
     logger.info({ kafka: kafkaSecurityDescription(config) }, 'source, Kafka and schema registry accept the settings');
     await runPreflightChecks(pool, config);

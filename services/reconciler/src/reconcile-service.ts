@@ -80,7 +80,7 @@ export class ReconcileService {
   async checkAccess(): Promise<void> {
     await this.source.runner.checkAccess();
     await this.target.runner.checkAccess();
-    if (this.fenceKafka) await checkKafkaAccess(this.fenceKafka.client, this.fenceKafka.settings);
+    if (this.fenceKafka) await checkKafkaAccess(this.fenceKafka.settings);
   }
 
   /** One run; concurrent requests share the run in progress. */
