@@ -6,11 +6,12 @@ import { deadLetterTopic, transactionTopicName, type ChangeEnvelope } from '@pay
 import { deleteRegistrySubjectsStartingWith } from '../../../demo/stack-cleanup';
 import { removeAppliedTargets, startAppliedTargets, type AppliedTarget } from '../../support/applied-targets';
 import { CaptureFixture, stableJson } from '../../support/capture-fixture';
-import type { PaysyncProcess } from '../../support/paysync-process';
-import { reconcileOnce, type ReconcileOutcome } from '../../support/reconcile-once';
+import { startPaysync, type PaysyncProcess } from '../../support/paysync-process';
+import { reconcileOnce, reconcilerEnv, type ReconcileOutcome } from '../../support/reconcile-once';
 import { stackAddresses } from '../../support/stack-addresses';
 import { scanTopicsFor } from '../../support/topic-leaks';
 import { readRawTopic, readTopic } from '../../support/topic-reader';
+import { uniqueName } from '../../support/fixtures';
 import { waitUntil } from '../../support/wait';
 
 jest.setTimeout(600_000);
@@ -209,5 +210,23 @@ describe('masking at capture: excluded and hashed columns', () => {
 
     // The key came from a file and is never echoed.
     for (const output of [capture.output(), ...targets.map((t) => t.apply.output()), ...reconciles.map((r) => r.output)]) expect(output).not.toContain(HASH_KEY);
+  });
+
+  it.each([
+    ['an excluded primary-key column', { PAYSYNC_COLUMN_EXCLUDE: 'public.cards.id' }, 'PAYSYNC_COLUMN_EXCLUDE names public.cards.id, a primary-key column'],
+    ['a column the table lacks', { PAYSYNC_COLUMN_HASH: 'public.cards.card_number' }, 'PAYSYNC_COLUMN_HASH names public.cards.card_number, but public.cards has no column "card_number"'],
+    ['a table not captured', { PAYSYNC_COLUMN_EXCLUDE: 'public.accounts.secret' }, 'PAYSYNC_COLUMN_EXCLUDE names public.accounts.secret, but public.accounts is not in PAYSYNC_TABLES'],
+    ['a column in both lists', { PAYSYNC_COLUMN_EXCLUDE: 'public.cards.pan' }, 'PAYSYNC_COLUMN_HASH names public.cards.pan, which PAYSYNC_COLUMN_EXCLUDE names too'],
+    ['hashing without a key', { PAYSYNC_COLUMN_HASH_KEY_FILE: '' }, 'PAYSYNC_COLUMN_HASH_KEY is required when PAYSYNC_COLUMN_HASH names columns'],
+    ['a short key', { PAYSYNC_COLUMN_HASH_KEY: 'short-secret-9c1f' }, 'PAYSYNC_COLUMN_HASH_KEY=(secret value hidden) must match a text of at least 32 characters'],
+  ])('stops capture and the reconciler at start on %s, naming the setting (exit 2)', async (_case, wrong, message) => {
+    const settings: Record<string, string> = { ...masking, ...wrong };
+    if (settings.PAYSYNC_COLUMN_HASH_KEY_FILE === '') delete settings.PAYSYNC_COLUMN_HASH_KEY_FILE;
+    // Its own slot and publication: a capture that wrongly went on would create them, and nothing else.
+    const refused = source.startCapture(TABLES, { ...settings, PAYSYNC_SLOT: uniqueName('slot'), PAYSYNC_PUBLICATION: uniqueName('pub') });
+    expect({ exit: await refused.exited, output: refused.output() }).toEqual({ exit: 2, output: expect.stringContaining(message) });
+    const reconciler = startPaysync('reconcile', reconcilerEnv(source, targets[0].db, targets[0].groupId, TABLES, settings), ['--once']);
+    expect({ exit: await reconciler.exited, output: reconciler.output() }).toEqual({ exit: 2, output: expect.stringContaining(message) });
+    for (const output of [refused.output(), reconciler.output()]) expect(output).not.toContain('short-secret-9c1f');
   });
 });
