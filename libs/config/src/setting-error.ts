@@ -34,10 +34,10 @@ function* causes(err: unknown): Generator<{ code?: string; message?: string }> {
   }
 }
 
-export type TlsFailure = 'untrusted' | 'expired' | 'wrong-host' | 'handshake';
+type TlsFailure = 'untrusted' | 'expired' | 'wrong-host' | 'handshake';
 
 /** What kind of TLS failure an error is, if it is one. */
-export function tlsFailureOf(err: unknown): TlsFailure | undefined {
+function tlsFailureOf(err: unknown): TlsFailure | undefined {
   for (const e of causes(err)) {
     const code = e.code ?? '';
     // Some clients (the registry's HTTP layer) keep only Node's message, not its code.
@@ -51,7 +51,7 @@ export function tlsFailureOf(err: unknown): TlsFailure | undefined {
 }
 
 /** The words for a TLS failure: what the server's certificate or handshake did wrong. */
-export function tlsFailureText(failure: TlsFailure, server: string): string {
+function tlsFailureText(failure: TlsFailure, server: string): string {
   switch (failure) {
     case 'untrusted':
       return `the certificate of ${server} is not signed by a trusted CA`;
@@ -62,4 +62,27 @@ export function tlsFailureText(failure: TlsFailure, server: string): string {
     case 'handshake':
       return `the TLS handshake with ${server} failed (is it a TLS endpoint? does it want a client certificate?)`;
   }
+}
+
+/** Which settings a kind of TLS failure points at, and what to do about it. */
+interface TlsFix {
+  settings: string[];
+  fix: string;
+  /** Said after the failure, e.g. which mode checked it. */
+  note?: string;
+}
+
+export interface TlsFixes {
+  /** Not signed by a trusted CA, or expired. */
+  untrusted: TlsFix;
+  wrongHost: TlsFix;
+  handshake: TlsFix;
+}
+
+/** The SettingError for an error that is a TLS failure with `server`, or undefined if it is not one. */
+export function tlsSettingError(err: unknown, server: string, fixes: TlsFixes): SettingError | undefined {
+  const failure = tlsFailureOf(err);
+  if (failure === undefined) return undefined;
+  const { settings, fix, note = '' } = failure === 'wrong-host' ? fixes.wrongHost : failure === 'handshake' ? fixes.handshake : fixes.untrusted;
+  return new SettingError(settings, `${tlsFailureText(failure, server)}${note}`, fix);
 }

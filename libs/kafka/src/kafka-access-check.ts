@@ -1,4 +1,4 @@
-import { SettingError, tlsFailureOf, tlsFailureText } from '@paysync/config';
+import { SettingError, tlsSettingError } from '@paysync/config';
 import { kafkaFromSettings } from './kafka-client';
 import type { KafkaConnectionSettings } from './kafka-security';
 
@@ -33,16 +33,12 @@ export function explainKafkaError(err: unknown, settings: KafkaConnectionSetting
       'Check the user name and password, and that the user exists for this mechanism.',
     );
   }
-  const tls = tlsFailureOf(err);
-  if (tls === 'untrusted' || tls === 'expired') {
-    return new SettingError(['PAYSYNC_KAFKA_SSL_CA_FILE'], tlsFailureText(tls, `the brokers (${brokers})`), 'Set PAYSYNC_KAFKA_SSL_CA_FILE to the CA certificate that signed the brokers\' certificates (or renew them).');
-  }
-  if (tls === 'wrong-host') {
-    return new SettingError(['PAYSYNC_KAFKA_BROKERS'], tlsFailureText(tls, `the brokers (${brokers})`), 'Use the host names their certificates name (in PAYSYNC_KAFKA_BROKERS and the brokers\' advertised.listeners).');
-  }
-  if (tls === 'handshake') {
-    return new SettingError(['PAYSYNC_KAFKA_SSL'], `the TLS handshake with the brokers (${brokers}) failed`, 'Is that listener TLS (SSL or SASL_SSL)? If it wants a client certificate, set PAYSYNC_KAFKA_SSL_CERT_FILE and PAYSYNC_KAFKA_SSL_KEY_FILE.');
-  }
+  const tls = tlsSettingError(err, `the brokers (${brokers})`, {
+    untrusted: { settings: ['PAYSYNC_KAFKA_SSL_CA_FILE'], fix: 'Set PAYSYNC_KAFKA_SSL_CA_FILE to the CA certificate that signed the brokers\' certificates (or renew them).' },
+    wrongHost: { settings: ['PAYSYNC_KAFKA_BROKERS'], fix: 'Use the host names their certificates name (in PAYSYNC_KAFKA_BROKERS and the brokers\' advertised.listeners).' },
+    handshake: { settings: ['PAYSYNC_KAFKA_SSL'], fix: 'Use the port of an SSL or SASL_SSL listener; if it wants a client certificate, set PAYSYNC_KAFKA_SSL_CERT_FILE and PAYSYNC_KAFKA_SSL_KEY_FILE.' },
+  });
+  if (tls) return tls;
   if (closedEarly && CLOSED.test(text)) {
     const closed = `the brokers (${brokers}) closed every connection before answering`;
     if (!settings.kafkaSsl) {

@@ -1,4 +1,4 @@
-import { SettingError, tlsFailureOf, tlsFailureText } from '@paysync/config';
+import { SettingError, tlsSettingError } from '@paysync/config';
 import type { MysqlPool } from './mysql-pool';
 import { parseMysqlUrl } from './mysql-url';
 
@@ -16,11 +16,11 @@ export function explainMysqlError(err: unknown, url: string, setting: string): S
   }
   if (code === 'ER_BAD_DB_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR') return new SettingError([setting], `${where}: ${message}`, 'Check the database name in the URL and the user\'s grants on it.');
   if (code === 'HANDSHAKE_NO_SSL_SUPPORT') return new SettingError([setting], `${where} does not offer TLS but ssl-mode=${target.sslMode} needs it`, 'Configure TLS on the server (ssl_cert, ssl_key), or use ssl-mode=DISABLED.');
-  const tls = tlsFailureOf(err);
-  if (tls === 'untrusted' || tls === 'expired') return new SettingError([setting], `${tlsFailureText(tls, where)} (ssl-mode=${target.sslMode})`, 'Set ssl-ca in the URL to the CA certificate that signed the server\'s certificate.');
-  if (tls === 'wrong-host') return new SettingError([setting], `${tlsFailureText(tls, where)} (ssl-mode=VERIFY_IDENTITY checks it)`, 'Use a host name the certificate names, or ssl-mode=VERIFY_CA to check the CA only.');
-  if (tls === 'handshake') return new SettingError([setting], tlsFailureText(tls, where), 'If the server wants a client certificate, add ssl-cert and ssl-key to the URL.');
-  return undefined;
+  return tlsSettingError(err, where, {
+    untrusted: { settings: [setting], note: ` (ssl-mode=${target.sslMode})`, fix: 'Set ssl-ca in the URL to the CA certificate that signed the server\'s certificate.' },
+    wrongHost: { settings: [setting], note: ' (ssl-mode=VERIFY_IDENTITY checks it)', fix: 'Use a host name the certificate names, or ssl-mode=VERIFY_CA to check the CA only.' },
+    handshake: { settings: [setting], fix: 'If the server wants a client certificate, add ssl-cert and ssl-key to the URL.' },
+  });
 }
 
 /** One query before a service starts: a URL the server refuses stops the command with a SettingError. */

@@ -1,4 +1,4 @@
-import { SettingError, tlsFailureOf, tlsFailureText } from '@paysync/config';
+import { SettingError, tlsSettingError } from '@paysync/config';
 import { parsePostgresUrl, PostgresUrlError, type PostgresTarget } from './libpq-url';
 import type { Queryable } from './pool';
 
@@ -31,15 +31,11 @@ export function explainPostgresError(err: unknown, url: string, setting: string)
   if (/server does not support SSL/i.test(message)) {
     return new SettingError([setting], `${where} does not offer TLS (ssl=off) but sslmode=${target.sslmode} needs it`, 'Turn ssl on in the server, or use sslmode=prefer or disable.');
   }
-  const tls = tlsFailureOf(err);
-  if (tls === 'untrusted' || tls === 'expired') {
-    return new SettingError([setting], `${tlsFailureText(tls, where)} (sslmode=${target.sslmode})`, 'Set sslrootcert in the URL to the CA certificate that signed the server\'s certificate.');
-  }
-  if (tls === 'wrong-host') {
-    return new SettingError([setting], `${tlsFailureText(tls, where)} (sslmode=verify-full checks it)`, 'Use a host name the certificate names, or sslmode=verify-ca to check the CA only.');
-  }
-  if (tls === 'handshake') return new SettingError([setting], tlsFailureText(tls, where), 'If the server wants a client certificate, add sslcert and sslkey to the URL.');
-  return undefined;
+  return tlsSettingError(err, where, {
+    untrusted: { settings: [setting], note: ` (sslmode=${target.sslmode})`, fix: 'Set sslrootcert in the URL to the CA certificate that signed the server\'s certificate.' },
+    wrongHost: { settings: [setting], note: ' (sslmode=verify-full checks it)', fix: 'Use a host name the certificate names, or sslmode=verify-ca to check the CA only.' },
+    handshake: { settings: [setting], fix: 'If the server wants a client certificate, add sslcert and sslkey to the URL.' },
+  });
 }
 
 /**

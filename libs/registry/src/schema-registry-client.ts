@@ -1,7 +1,7 @@
 // The package's HTTP layer (its own SchemaRegistry class caches parsed schemas without bound and
 // parses them with its own avsc options; paysync needs neither).
 import createRegistryApi, { type SchemaRegistryAPIClient } from '@kafkajs/confluent-schema-registry/dist/api';
-import { SettingError, tlsFailureOf, tlsFailureText } from '@paysync/config';
+import { SettingError, tlsSettingError } from '@paysync/config';
 import { registryConnection, type RegistrySettings } from './registry-security';
 
 /** The registry refused a schema as incompatible with what the subject already holds. */
@@ -70,11 +70,13 @@ export class SchemaRegistryClient {
       if (status === 400 && /plain HTTP request was sent to HTTPS port/i.test((err as Error).message)) {
         throw new SettingError(['PAYSYNC_SCHEMA_REGISTRY_URL'], `${this.host} is an https endpoint`, 'Use https:// in the URL (and PAYSYNC_SCHEMA_REGISTRY_CA_FILE for a private CA).');
       }
-      const tls = tlsFailureOf(err);
-      if (tls === 'untrusted' || tls === 'expired') {
-        throw new SettingError(['PAYSYNC_SCHEMA_REGISTRY_CA_FILE'], tlsFailureText(tls, `the schema registry at ${this.host}`), 'Set PAYSYNC_SCHEMA_REGISTRY_CA_FILE to the CA certificate that signed it.');
-      }
-      if (tls) throw new SettingError(['PAYSYNC_SCHEMA_REGISTRY_URL'], tlsFailureText(tls, `the schema registry at ${this.host}`), 'Use the host name its certificate names, and https only for a TLS endpoint.');
+      const otherEndpoint = { settings: ['PAYSYNC_SCHEMA_REGISTRY_URL'], fix: 'Use the host name its certificate names, and https only for a TLS endpoint.' };
+      const tls = tlsSettingError(err, `the schema registry at ${this.host}`, {
+        untrusted: { settings: ['PAYSYNC_SCHEMA_REGISTRY_CA_FILE'], fix: 'Set PAYSYNC_SCHEMA_REGISTRY_CA_FILE to the CA certificate that signed it.' },
+        wrongHost: otherEndpoint,
+        handshake: otherEndpoint,
+      });
+      if (tls) throw tls;
     }
   }
 
