@@ -137,7 +137,10 @@ export class ApplyService {
    */
   private async stopOnRefusal(err: unknown): Promise<void> {
     const own = this.target.privilegeProblem(err);
-    const found = await this.target.missingPrivileges(this.targetNames).catch(() => []);
+    const found = await this.target.missingPrivileges(this.targetNames).catch((checkErr: unknown) => {
+      this.logger.warn({ err: checkErr }, "could not check the target's privileges; reporting the refusal as the target said it");
+      return [];
+    });
     this.stopFor(new MissingPrivilegeError(found.length > 0 ? found : own ? [own] : []));
   }
 

@@ -1,5 +1,5 @@
 import type { RecordDecoder } from '../changes/record-decoder';
-import type { RowChange } from '../changes/row-change';
+import type { RowChange, SourceTable } from '../changes/row-change';
 import type { DeadLetter } from '../dead-letter/dead-letter-writer';
 import type { TableNames } from '../targets/table-names';
 import type { ResolvedTable, Target, TargetTransaction } from '../targets/target';
@@ -7,7 +7,7 @@ import { ChangeWriter, TargetRefusedRow } from './change-writer';
 
 const refused = { code: '42501', message: 'permission denied for table transfers' };
 const badRow = { code: '23514', message: 'new row violates check constraint' };
-const source = { schema: 'public', table: 'transfers' };
+const source = { schema: 'public', table: 'transfers' } as SourceTable;
 const table = { source, label: 'public.transfers' } as unknown as ResolvedTable;
 const change = { kind: 'row', table: source, offset: 7n, rowKey: '["1"]', row: {}, key: {}, unchanged: [] } as unknown as RowChange;
 const batch = { topic: 't', partition: 0, records: [{ offset: 7n, key: null, value: Buffer.from('v') }] };

@@ -9,6 +9,10 @@ describe('mysqlPrivilegeProblem', () => {
       problem: "user 'paysync_apply'@'%' lacks INSERT on `target`.`transfers`",
       fix: "GRANT INSERT ON `target`.`transfers` TO 'paysync_apply'@'%';",
     });
+    // An upsert refused names both commands.
+    expect(mysqlPrivilegeProblem({ errno: 1142, message: "INSERT, UPDATE command denied to user 'u'@'h' for table `target`.`transfers`" }, ACCOUNT, 'target')?.fix).toBe(
+      "GRANT INSERT, UPDATE ON `target`.`transfers` TO 'paysync_apply'@'%';",
+    );
     // MySQL 8 names the table without its database: the URL's database it is.
     expect(mysqlPrivilegeProblem({ errno: 1142, message: "UPDATE command denied to user 'u'@'localhost' for table 'transfers'" }, ACCOUNT, 'target')?.fix).toBe(
       "GRANT UPDATE ON `target`.`transfers` TO 'paysync_apply'@'%';",

@@ -21,8 +21,11 @@ export function isTransientMysqlError(err: unknown): boolean {
  */
 const REFUSED = new Set([1044, 1045, 1142, 1143, 1227, 1370, 1698]);
 
-/** "INSERT command denied to user 'u'@'h' for table `db`.`t`" (MySQL 8: for table 't'); for column 'c' in table ... (1143). */
-const COMMAND_DENIED = /^(\w+) command denied to user .+ for (?:column '[^']*' in )?table (.+)$/;
+/**
+ * "INSERT command denied to user 'u'@'h' for table `db`.`t`" (MySQL 8: for table 't'); "INSERT,
+ * UPDATE command denied" for an upsert; "for column 'c' in table ..." (1143).
+ */
+const COMMAND_DENIED = /^(\w+(?:, \w+)*) command denied to user .+ for (?:column '[^']*' in )?table (.+)$/;
 
 /**
  * The privilege a refusal names, with the GRANT for `account` ('user'@'host'); undefined for other

@@ -8,10 +8,11 @@ export type Privilege = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
  * A statement per privilege that touches no row but is checked like a real one. Probing, not
  * reading information_schema, because privileges granted through a role do not show there.
  */
-const PROBES: Record<Privilege, (table: string, column: string) => string> = {
+const PROBES: Record<Privilege, (table: string, columns: string[]) => string> = {
   SELECT: (table) => `SELECT 1 FROM ${table} LIMIT 0`,
-  INSERT: (table, column) => `INSERT INTO ${table} (${column}) SELECT NULL FROM DUAL WHERE FALSE`,
-  UPDATE: (table, column) => `UPDATE ${table} SET ${column} = NULL WHERE FALSE`,
+  // Every column: strict mode refuses a column list without a NOT NULL column, even for no row.
+  INSERT: (table, columns) => `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${columns.map(() => 'NULL').join(', ')} FROM DUAL WHERE FALSE`,
+  UPDATE: (table, columns) => `UPDATE ${table} SET ${columns[0]} = NULL WHERE FALSE`,
   DELETE: (table) => `DELETE FROM ${table} WHERE FALSE`,
 };
 
@@ -26,23 +27,24 @@ export async function currentAccount(pool: MysqlPool): Promise<string> {
  * cannot be probed without creating it: apply's CREATE TABLE is refused then and names it.
  */
 export async function missingMysqlPrivileges(pool: MysqlPool, database: string, account: string, tables: { table: string; privileges: readonly Privilege[] }[]): Promise<PrivilegeProblem[]> {
-  const [columns] = await pool.query(
+  const [rows] = await pool.query(
     `SELECT TABLE_NAME AS tableName, COLUMN_NAME AS columnName FROM information_schema.COLUMNS
-      WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?) AND ORDINAL_POSITION = 1`,
+      WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?) AND EXTRA NOT LIKE '%GENERATED%' ORDER BY ORDINAL_POSITION`,
     [database, tables.map((t) => t.table)],
   );
-  const firstColumn = new Map((columns as { tableName: string; columnName: string }[]).map((r) => [r.tableName, r.columnName]));
+  const columnsOf = new Map<string, string[]>();
+  for (const { tableName, columnName } of rows as { tableName: string; columnName: string }[]) columnsOf.set(tableName, [...(columnsOf.get(tableName) ?? []), q(columnName)]);
   const problems: PrivilegeProblem[] = [];
   for (const { table, privileges } of tables) {
-    const column = firstColumn.get(table);
-    if (column === undefined) continue;
+    const columns = columnsOf.get(table);
+    if (columns === undefined) continue;
     const lacking: Privilege[] = [];
     for (const privilege of privileges) {
       try {
-        await pool.query(PROBES[privilege](q(table), q(column)));
+        await pool.query(PROBES[privilege](q(table), columns));
       } catch (err) {
-        if (!mysqlPrivilegeProblem(err, account, database)) throw err;
-        lacking.push(privilege);
+        // Another refusal than a privilege's says nothing about it: the real statement will tell.
+        if (mysqlPrivilegeProblem(err, account, database)) lacking.push(privilege);
       }
     }
     const quoted = `${q(database)}.${q(table)}`;
