@@ -121,9 +121,11 @@ describe('least-privilege roles made by deploy/sql', () => {
     }
 
     // Repair under the reconciler's role: a request in the source's WAL, served by capture's role, written by apply's.
-    await postgres.db.query('DELETE FROM public.accounts WHERE id = 7');
+    // An account the source still has (the workload closes some).
+    const id = Number((await source.db.pool.query<{ id: string }>('SELECT min(id) AS id FROM accounts')).rows[0].id);
+    await postgres.db.query(`DELETE FROM public.accounts WHERE id = ${id}`);
     const repair = await reconcile(postgres, reconcilerRole, ['public.accounts'], { PAYSYNC_RECONCILE_REPAIR: 'true' });
-    expect({ code: repair.code, table: repair.report.tables[0] }).toMatchObject({ code: 3, table: { missing: [{ id: 7 }], repaired: 1 } });
+    expect({ code: repair.code, table: repair.report.tables[0] }).toMatchObject({ code: 3, table: { missing: [{ id }], repaired: 1 } });
     let after: Awaited<ReturnType<typeof reconcile>> | undefined;
     await waitUntil(() => `no drift after the repair; last: ${after?.output}`, async () => (after = await reconcile(postgres, reconcilerRole, ['public.accounts'])).code === 0, 120_000, 1000);
   });
