@@ -6,6 +6,7 @@ import { createMysqlPool } from '@paysync/mysql';
 import { createPool, quoteIdent } from '@paysync/postgres';
 import { uniqueName } from './fixtures';
 import { stackAddresses } from './stack-addresses';
+import type { ScratchTarget } from './target-databases';
 
 const DEPLOY_SQL = join(__dirname, '..', '..', 'deploy', 'sql');
 
@@ -96,4 +97,19 @@ export async function dropMariadbUsers(logins: ScratchLogin[]): Promise<void> {
   } finally {
     await admin.end();
   }
+}
+
+/**
+ * Apply's role (PostgreSQL) or user (MariaDB) on a scratch target, made by the deploy/sql script,
+ * allowed to create the tables; `tables` as in PAYSYNC_TABLES (schema.table).
+ */
+export async function applyLoginOn(target: ScratchTarget, tables: string[]): Promise<ScratchLogin> {
+  const login = scratchLogin('paysync_apply');
+  if (target.kind === 'postgres') {
+    await expectScriptRan(runPsqlScript(target.url, 'postgres-apply-role.sql', { role: login.name, password: login.password, tables: tables.join(','), create_tables: 'on' }));
+  } else {
+    const bare = tables.map((t) => t.split('.')[1]).join(',');
+    await expectScriptRan(runMariadbScript(target.url, 'mariadb-apply-user.sql', { paysync_user: login.name, paysync_password: login.password, paysync_tables: bare, paysync_create_tables: 1 }));
+  }
+  return login;
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitUntil } from './wait';
 
 const CLI = join(__dirname, '..', '..', 'services', 'cli', 'bin', 'paysync.js');
 
@@ -60,4 +61,10 @@ export function startPaysync(command: string, env: Record<string, string>, args:
 export async function expectKilled(child: PaysyncProcess): Promise<void> {
   const exit = await child.exited;
   if (exit !== 'SIGKILL') throw new Error(`expected to end it with SIGKILL, but it had exited on its own (${exit}); its output:\n${child.output().slice(-4000)}`);
+}
+
+/** Waits (generously) for the process to end by itself and returns its exit code. */
+export async function exitedByItself(child: PaysyncProcess, what: string, timeoutMs = 120_000): Promise<number | string> {
+  await waitUntil(() => `${what} to exit; output:\n${child.output().slice(-3000)}`, () => child.child.exitCode !== null || child.child.signalCode !== null, timeoutMs);
+  return child.exited;
 }

@@ -4,6 +4,7 @@ import { PAYMENTS_COMPARED, PAYMENTS_DDL, PAYMENTS_TABLES, PaymentsWorkload } fr
 import { applyEnv, waitTargetsEqual, type AppliedTarget } from '../../support/applied-targets';
 import { CaptureFixture } from '../../support/capture-fixture';
 import {
+  applyLoginOn,
   dropMariadbUsers,
   dropPostgresRoles,
   expectScriptRan,
@@ -14,7 +15,7 @@ import {
   type ScratchLogin,
 } from '../../support/database-roles';
 import { uniqueName } from '../../support/fixtures';
-import { startPaysync, type PaysyncProcess } from '../../support/paysync-process';
+import { exitedByItself, startPaysync, type PaysyncProcess } from '../../support/paysync-process';
 import { reconcileOnce } from '../../support/reconcile-once';
 import { createScratchMysqlTarget, createScratchPostgresTarget, type ScratchTarget } from '../../support/target-databases';
 import { topicRecordCount } from '../../support/topic-reader';
@@ -24,12 +25,6 @@ jest.setTimeout(900_000);
 
 const TABLES = PAYMENTS_TABLES.join(',');
 const BARE_TABLES = PAYMENTS_TABLES.map((t) => t.split('.')[1]).join(',');
-
-/** Waits for the process to end by itself and returns its exit code. */
-async function exitCodeOf(process: PaysyncProcess, what: string): Promise<number | string> {
-  await waitUntil(() => `${what} to exit; output:\n${process.output().slice(-3000)}`, () => process.child.exitCode !== null || process.child.signalCode !== null, 120_000);
-  return process.exited;
-}
 
 /** Source, capture, apply and the reconciler, each as a real process under the role deploy/sql makes for it. */
 describe('least-privilege roles made by deploy/sql', () => {
@@ -54,16 +49,8 @@ describe('least-privilege roles made by deploy/sql', () => {
   async function appliedTarget(kind: 'postgres' | 'mysql'): Promise<Applied> {
     const db = kind === 'postgres' ? await createScratchPostgresTarget() : await createScratchMysqlTarget();
     targets.push(db);
-    const login = scratchLogin('paysync_apply');
-    if (kind === 'postgres') {
-      postgresRoles.push(login);
-      await expectScriptRan(runPsqlScript(db.url, 'postgres-apply-role.sql', { role: login.name, password: login.password, tables: TABLES, create_tables: 'on' }));
-    } else {
-      mariadbUsers.push(login);
-      await expectScriptRan(
-        runMariadbScript(db.url, 'mariadb-apply-user.sql', { paysync_user: login.name, paysync_password: login.password, paysync_tables: BARE_TABLES, paysync_create_tables: 1 }),
-      );
-    }
+    const login = await applyLoginOn(db, PAYMENTS_TABLES);
+    (kind === 'postgres' ? postgresRoles : mariadbUsers).push(login);
     const target = { kind, db, login, groupId: uniqueName(`paysync-apply-${kind}`) } as Applied;
     target.apply = startApply(target);
     return target;
@@ -141,13 +128,13 @@ describe('least-privilege roles made by deploy/sql', () => {
     await target.db.query(kind === 'postgres' ? `REVOKE INSERT, UPDATE ON public.transfers FROM ${quoteIdent(target.login.name)}` : `REVOKE INSERT, UPDATE ON transfers FROM '${target.login.name}'@'%'`);
 
     await source.db.pool.query(`INSERT INTO transfers (from_account, to_account, amount, status) VALUES (1, 2, 5.0000, 'done'), (3, 4, 6.0000, 'done')`);
-    expect(await exitCodeOf(target.apply, 'apply refused by the target')).toBe(1);
+    expect(await exitedByItself(target.apply, 'apply refused by the target')).toBe(1);
     expect(target.apply.output()).toContain(`lacks INSERT, UPDATE on ${kind === 'postgres' ? '"public"."transfers"' : `\`${database}\`.\`transfers\``}; fix: ${grant}`);
     expect(await deadLetters(target)).toBe(0);
 
     // Restarted before the GRANT, it stops at start with the same fix and applies nothing.
     const early = startApply(target);
-    expect(await exitCodeOf(early, 'apply at start')).toBe(1);
+    expect(await exitedByItself(early, 'apply at start')).toBe(1);
     expect(early.output()).toContain(grant);
 
     // The DBA runs the GRANT apply printed: the next apply resumes at the refused batch and nothing is lost.
@@ -175,7 +162,7 @@ describe('capture under a role missing privileges', () => {
   /** Starts capture as the role, expects it to stop at preflight (exit 1), and returns what it said. */
   async function refusedCapture(role: ScratchLogin): Promise<string> {
     const capture = source.startCapture(PAYMENTS_TABLES, { PAYSYNC_SOURCE_URL: withLogin(source.db.url, role) });
-    expect(await exitCodeOf(capture, 'capture at preflight')).toBe(1);
+    expect(await exitedByItself(capture, 'capture at preflight')).toBe(1);
     // Nothing was created: no slot, no progress table, no topic; the publication is as the owner made it.
     const { rows } = await source.db.pool.query(
       `SELECT (SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1) AS slots,

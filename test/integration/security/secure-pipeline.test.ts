@@ -5,9 +5,9 @@ import { deadLetterTopic } from '@paysync/contract';
 import { PAYMENTS_COMPARED, PAYMENTS_DDL, PAYMENTS_TABLES, PaymentsWorkload } from '../../../demo/payments-workload';
 import { applyEnv, waitTargetsEqual, type AppliedTarget } from '../../support/applied-targets';
 import { CaptureFixture } from '../../support/capture-fixture';
-import { dropMariadbUsers, dropPostgresRoles, expectScriptRan, runMariadbScript, runPsqlScript, scratchLogin, withLogin, type ScratchLogin } from '../../support/database-roles';
+import { applyLoginOn, dropMariadbUsers, dropPostgresRoles, expectScriptRan, runMariadbScript, runPsqlScript, scratchLogin, withLogin, type ScratchLogin } from '../../support/database-roles';
 import { uniqueName } from '../../support/fixtures';
-import { startPaysync, type PaysyncProcess } from '../../support/paysync-process';
+import { exitedByItself, startPaysync, type PaysyncProcess } from '../../support/paysync-process';
 import { reconcileOnce } from '../../support/reconcile-once';
 import { secureStackAddresses } from '../../support/stack-addresses';
 import { createScratchMysqlTarget, createScratchPostgresTarget, type ScratchTarget } from '../../support/target-databases';
@@ -61,11 +61,6 @@ const secureKafkaAndRegistry = (): Record<string, string> => ({
   PAYSYNC_SCHEMA_REGISTRY_CA_FILE: CA,
 });
 
-async function exitOf(process: PaysyncProcess, what: string): Promise<number | string> {
-  await waitUntil(() => `${what} to exit; output:\n${process.output().slice(-3000)}`, () => process.child.exitCode !== null || process.child.signalCode !== null, 120_000);
-  return process.exited;
-}
-
 describe('the whole pipeline over TLS, SASL/SCRAM and registry basic auth, under least-privilege roles', () => {
   let source: CaptureFixture;
   let capture: PaysyncProcess;
@@ -82,15 +77,9 @@ describe('the whole pipeline over TLS, SASL/SCRAM and registry basic auth, under
   async function appliedTarget(kind: 'postgres' | 'mysql'): Promise<Applied> {
     const db = kind === 'postgres' ? await createScratchPostgresTarget() : await createScratchMysqlTarget();
     targets.push(db);
-    const login = scratchLogin('paysync_apply');
-    if (kind === 'postgres') {
-      postgresRoles.push(login);
-      await expectScriptRan(runPsqlScript(db.url, 'postgres-apply-role.sql', { role: login.name, password: login.password, tables: TABLES, create_tables: 'on' }));
-    } else {
-      mariadbUsers.push(login);
-      await expectScriptRan(runMariadbScript(db.url, 'mariadb-apply-user.sql', { paysync_user: login.name, paysync_password: login.password, paysync_tables: BARE_TABLES, paysync_create_tables: 1 }));
-      await db.query(`ALTER USER '${login.name}'@'%' REQUIRE SSL`);
-    }
+    const login = await applyLoginOn(db, PAYMENTS_TABLES);
+    (kind === 'postgres' ? postgresRoles : mariadbUsers).push(login);
+    if (kind === 'mysql') await db.query(`ALTER USER '${login.name}'@'%' REQUIRE SSL`);
     const url = kind === 'postgres' ? postgresOverTls(withLogin(db.url, login)) : mariadbOverTls(withLogin(db.url, login));
     const groupId = uniqueName(`paysync-apply-${kind}`);
     const apply = startPaysync('apply', applyEnv(source, db, groupId, PAYMENTS_TABLES, { ...secureKafkaAndRegistry(), PAYSYNC_TARGET_URL: url }));
@@ -196,7 +185,7 @@ describe('refused security settings', () => {
     const env = { PAYSYNC_SOURCE_URL: postgresOverTls(source.db.url), ...settings() };
     const capture = source.startCapture(PAYMENTS_TABLES, env);
     const started = Date.now();
-    expect(await exitOf(capture, 'capture refused')).toBe(2);
+    expect(await exitedByItself(capture, 'capture refused')).toBe(2);
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(capture.output()).toMatch(expected);
     const { rows } = await source.db.pool.query('SELECT count(*) AS slots FROM pg_replication_slots WHERE slot_name = $1', [source.slot]);
@@ -209,7 +198,7 @@ describe('refused security settings', () => {
     try {
       await db.query(`CREATE USER '${login.name}'@'%' IDENTIFIED BY '${login.password}' REQUIRE SSL`);
       const apply = startPaysync('apply', applyEnv(source, db, uniqueName('paysync-apply'), PAYMENTS_TABLES, { PAYSYNC_TARGET_URL: withLogin(db.url, login) }));
-      expect(await exitOf(apply, 'apply refused')).toBe(2);
+      expect(await exitedByItself(apply, 'apply refused')).toBe(2);
       expect(apply.output()).toMatch(/^paysync apply: PAYSYNC_TARGET_URL: MariaDB\/MySQL at 127\.0\.0\.1:\d+ refused user "paysync_apply_\w+": Access denied .* A user created with REQUIRE SSL is refused without TLS too/m);
     } finally {
       await dropMariadbUsers([login]);
@@ -221,7 +210,7 @@ describe('refused security settings', () => {
     const db = await createScratchPostgresTarget();
     try {
       const run = startPaysync('reconcile', { PAYSYNC_SOURCE_URL: source.db.url, PAYSYNC_TARGET_URL: postgresOverTls(withLogin(db.url, { name: 'paysync', password: 'wrong-password' })), PAYSYNC_TABLES: TABLES }, ['--once']);
-      expect(await exitOf(run, 'reconcile refused')).toBe(2);
+      expect(await exitedByItself(run, 'reconcile refused')).toBe(2);
       expect(run.output()).toMatch(/^paysync reconcile: PAYSYNC_TARGET_URL: PostgreSQL at localhost:\d+ refused the password of user "paysync"/m);
       expect(run.output()).not.toContain('wrong-password');
     } finally {
