@@ -2,7 +2,7 @@ import { readTableShape, rowFromPgText, type ChangeEnvelope, type Row, type Tabl
 import { deleteTopics, type Kafka } from '@paysync/kafka';
 import { lsnToBigInt, qualifiedName } from '@paysync/postgres';
 import { createScratchDatabase, testKafka, uniqueName, type ScratchDatabase } from './fixtures';
-import { startPaysync, type PaysyncProcess } from './paysync-process';
+import { killAll, startPaysync, type PaysyncProcess } from './paysync-process';
 import { stackAddresses } from './stack-addresses';
 import { newestByKey, readTopic, type ReadRecord } from './topic-reader';
 import { waitUntil } from './wait';
@@ -125,12 +125,7 @@ export class CaptureFixture {
   }
 
   async cleanup(): Promise<void> {
-    for (const p of this.processes) {
-      if (p.child.exitCode === null && p.child.signalCode === null) {
-        p.kill('SIGKILL');
-        await p.exited;
-      }
-    }
+    await killAll(this.processes);
     const admin = this.kafka.admin();
     await admin.connect();
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${this.prefix}.`));

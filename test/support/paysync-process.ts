@@ -68,3 +68,13 @@ export async function exitedByItself(child: PaysyncProcess, what: string, timeou
   await waitUntil(() => `${what} to exit; output:\n${child.output().slice(-3000)}`, () => child.child.exitCode !== null || child.child.signalCode !== null, timeoutMs);
   return child.exited;
 }
+
+/** SIGKILLs every process of the list still running and waits for each (test clean-up). */
+export async function killAll(processes: PaysyncProcess[]): Promise<void> {
+  for (const p of processes) {
+    if (p.child.exitCode === null && p.child.signalCode === null) {
+      p.kill('SIGKILL');
+      await p.exited;
+    }
+  }
+}

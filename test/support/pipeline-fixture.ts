@@ -1,5 +1,5 @@
 import { CaptureFixture } from './capture-fixture';
-import { startPaysync, type PaysyncProcess } from './paysync-process';
+import { killAll, startPaysync, type PaysyncProcess } from './paysync-process';
 import { PAYMENTS_COMPARED, PAYMENTS_DDL, PAYMENTS_TABLES } from '../../demo/payments-workload';
 import { applyEnv, tableDifferences } from './applied-targets';
 import { createScratchMysqlTarget, createScratchPostgresTarget, type ScratchTarget } from './target-databases';
@@ -82,12 +82,7 @@ export class PipelineFixture {
   }
 
   async cleanup(): Promise<void> {
-    for (const p of this.processes) {
-      if (p.child.exitCode === null && p.child.signalCode === null) {
-        p.kill('SIGKILL');
-        await p.exited;
-      }
-    }
+    await killAll(this.processes);
     await this.capture.cleanup();
     await this.target.drop();
   }

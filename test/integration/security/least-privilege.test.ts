@@ -15,7 +15,7 @@ import {
   type ScratchLogin,
 } from '../../support/database-roles';
 import { uniqueName } from '../../support/fixtures';
-import { exitedByItself, startPaysync, type PaysyncProcess } from '../../support/paysync-process';
+import { exitedByItself, killAll, startPaysync, type PaysyncProcess } from '../../support/paysync-process';
 import { reconcileOnce } from '../../support/reconcile-once';
 import { createScratchMysqlTarget, createScratchPostgresTarget, type ScratchTarget } from '../../support/target-databases';
 import { topicRecordCount } from '../../support/topic-reader';
@@ -67,12 +67,7 @@ describe('least-privilege roles made by deploy/sql', () => {
   });
 
   afterAll(async () => {
-    for (const p of processes) {
-      if (p.child.exitCode === null && p.child.signalCode === null) {
-        p.kill('SIGKILL');
-        await p.exited;
-      }
-    }
+    await killAll(processes);
     for (const target of targets) await target.drop();
     await source?.cleanup();
     await dropPostgresRoles(postgresRoles);

@@ -6,7 +6,7 @@ import { CaptureFixture } from '../../support/capture-fixture';
 import { withLogin } from '../../support/database-roles';
 import { uniqueName } from '../../support/fixtures';
 import { httpAddressOf } from '../../support/metrics-scrape';
-import { startPaysync, type PaysyncProcess } from '../../support/paysync-process';
+import { killAll, startPaysync, type PaysyncProcess } from '../../support/paysync-process';
 import { secureStackAddresses, stackAddresses } from '../../support/stack-addresses';
 import { createScratchMysqlTarget, createScratchPostgresTarget, type ScratchTarget } from '../../support/target-databases';
 import { waitUntil } from '../../support/wait';
@@ -82,12 +82,7 @@ describe('secrets never appear in output', () => {
   });
 
   afterAll(async () => {
-    for (const p of processes) {
-      if (p.child.exitCode === null && p.child.signalCode === null) {
-        p.kill('SIGKILL');
-        await p.exited;
-      }
-    }
+    await killAll(processes);
     await postgres?.drop();
     await mariadb?.drop();
     await source?.cleanup();

@@ -7,7 +7,7 @@ import { applyEnv, waitTargetsEqual, type AppliedTarget } from '../../support/ap
 import { CaptureFixture } from '../../support/capture-fixture';
 import { applyLoginOn, dropMariadbUsers, dropPostgresRoles, expectScriptRan, runMariadbScript, runPsqlScript, scratchLogin, withLogin, type ScratchLogin } from '../../support/database-roles';
 import { uniqueName } from '../../support/fixtures';
-import { exitedByItself, startPaysync, type PaysyncProcess } from '../../support/paysync-process';
+import { exitedByItself, killAll, startPaysync, type PaysyncProcess } from '../../support/paysync-process';
 import { reconcileOnce } from '../../support/reconcile-once';
 import { secureStackAddresses } from '../../support/stack-addresses';
 import { createScratchMysqlTarget, createScratchPostgresTarget, type ScratchTarget } from '../../support/target-databases';
@@ -100,12 +100,7 @@ describe('the whole pipeline over TLS, SASL/SCRAM and registry basic auth, under
   });
 
   afterAll(async () => {
-    for (const p of processes) {
-      if (p.child.exitCode === null && p.child.signalCode === null) {
-        p.kill('SIGKILL');
-        await p.exited;
-      }
-    }
+    await killAll(processes);
     for (const target of targets) await target.drop();
     await source?.cleanup();
     await dropPostgresRoles(postgresRoles);
