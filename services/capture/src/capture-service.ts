@@ -11,6 +11,7 @@ import { WatermarkSnapshotter } from './snapshot/watermark-snapshotter';
 import { WatermarkWindows } from './snapshot/watermark-windows';
 import { runPreflightChecks } from './startup/preflight-checks';
 import { ensureReplicationSetup, waitForSlotRelease } from './startup/replication-setup';
+import { withStartupLock } from './startup/startup-lock';
 import { ChangeProcessor, HEARTBEAT_PREFIX } from './stream/change-processor';
 import { KafkaSink } from './stream/kafka-sink';
 import { LsnAcknowledger } from './stream/lsn-acknowledger';
@@ -75,9 +76,12 @@ export class CaptureService {
     logger.info({ kafka: kafkaSecurityDescription(config) }, 'source, Kafka and schema registry accept the settings');
     await runPreflightChecks(pool, config);
     await checkColumnPolicy(pool, columnPolicy);
-    const setup = await ensureReplicationSetup(pool, config);
+    const setup = await withStartupLock(pool, async (db) => {
+      const made = await ensureReplicationSetup(db, config);
+      await new SnapshotProgress(db, config.slot).ensureTable();
+      return made;
+    });
     const progress = new SnapshotProgress(pool, config.slot);
-    await progress.ensureTable();
     if (setup.slotCreated) await progress.restart(config.tables);
     else if (setup.tablesAdded.length > 0) await progress.restart(setup.tablesAdded);
     logger.info({ slot: config.slot, publication: config.publication, slotCreated: setup.slotCreated, tablesAdded: setup.tablesAdded }, 'source ready');
