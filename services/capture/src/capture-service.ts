@@ -84,6 +84,7 @@ export class CaptureService {
     const progress = new SnapshotProgress(pool, config.slot);
     if (setup.slotCreated) await progress.restart(config.tables);
     else if (setup.tablesAdded.length > 0) await progress.restart(setup.tablesAdded);
+    if (setup.slotRecreated) logger.warn({ slot: config.slot }, 'the slot was lost after capturing: created it again, every table is snapshotted anew (PAYSYNC_RESNAPSHOT_ON_SLOT_LOSS)');
     logger.info({ slot: config.slot, publication: config.publication, slotCreated: setup.slotCreated, tablesAdded: setup.tablesAdded }, 'source ready');
 
     this.producer = createIdempotentProducer(this.kafka);

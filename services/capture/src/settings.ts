@@ -43,6 +43,10 @@ export const captureSettings = {
     min: 1024 * 1024,
     max: 4 * 1024 * 1024 * 1024,
   }),
+  resnapshotOnSlotLoss: flag('PAYSYNC_RESNAPSHOT_ON_SLOT_LOSS', {
+    description: 'When the slot of a capture that has captured before is missing or invalidated (wal_status = lost), create it again and snapshot every table anew instead of stopping (false: stop, naming the slot, since streaming on from a new slot would leave a gap).',
+    default: false,
+  }),
   transactionTopic: flag('PAYSYNC_TRANSACTION_TOPIC', {
     description: 'Also write every change, in commit order with a marker after each transaction, to <prefix>.transactions (needed by PAYSYNC_APPLY_MODE=transactional; doubles what capture writes).',
     default: false,

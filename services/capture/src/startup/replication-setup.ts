@@ -1,9 +1,12 @@
 import { qualifiedName, quoteIdent, type Queryable } from '@paysync/postgres';
 import { splitTableName } from '../table-name';
+import { planSlot } from './slot-safety';
 
 export interface ReplicationSetup {
   /** True when the slot was created now: nothing was captured yet, every table needs a snapshot. */
   slotCreated: boolean;
+  /** True when it replaced a slot lost after capturing (PAYSYNC_RESNAPSHOT_ON_SLOT_LOSS). */
+  slotRecreated: boolean;
   /** Tables added to the publication now (they need a snapshot). */
   tablesAdded: string[];
 }
@@ -14,7 +17,9 @@ export interface ReplicationSetup {
  * is missing. The publication is changed before the slot is created, so a new slot never misses
  * a change of a configured table.
  */
-export async function ensureReplicationSetup(db: Queryable, options: { slot: string; publication: string; tables: string[] }): Promise<ReplicationSetup> {
+export async function ensureReplicationSetup(db: Queryable, options: { slot: string; publication: string; tables: string[]; resnapshotOnSlotLoss?: boolean }): Promise<ReplicationSetup> {
+  // Decided before anything changes, so a refused start leaves the source as it was.
+  const plan = await planSlot(db, options.slot, options.resnapshotOnSlotLoss ?? false);
   const wanted = options.tables.map((t) => qualifiedName(...splitTableName(t)));
   const { rows: pub } = await db.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [options.publication]);
   let tablesAdded: string[] = [];
@@ -33,11 +38,9 @@ export async function ensureReplicationSetup(db: Queryable, options: { slot: str
       await db.query(`ALTER PUBLICATION ${quoteIdent(options.publication)} SET TABLE ${wanted.join(', ')}`);
     }
   }
-  const { rows: slot } = await db.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [options.slot]);
-  if (slot.length === 0) {
-    await db.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [options.slot]);
-  }
-  return { slotCreated: slot.length === 0, tablesAdded };
+  if (plan === 'recreate') await db.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [options.slot]);
+  if (plan !== 'use') await db.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [options.slot]);
+  return { slotCreated: plan !== 'use', slotRecreated: plan === 'recreate', tablesAdded };
 }
 
 /**
