@@ -79,3 +79,16 @@ find_java() {
 
 # kafka_classpath: the java -cp value for Kafka classes
 kafka_classpath() { printf '%s' "$CACHE/kafka/*"; }
+
+# urlencode STRING: percent-encodes all but unreserved characters and '/' (byte-wise)
+urlencode() {
+  local LC_ALL=C s="$1" out="" c i
+  for ((i = 0; i < ${#s}; i++)); do
+    c="${s:i:1}"
+    case "$c" in
+      [A-Za-z0-9._~/-]) out+="$c" ;;
+      *) out+="$(printf '%%%02X' "'$c")" ;;
+    esac
+  done
+  printf '%s' "$out"
+}
