@@ -27,7 +27,7 @@ const UNTRUSTED = new Set([
 const EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
 
 /** The error itself or one it wraps (kafkajs and pg wrap socket errors). */
-function* causes(err: unknown): Generator<{ code?: string; message?: string }> {
+export function* causes(err: unknown): Generator<{ code?: string; message?: string }> {
   for (let e = err as { code?: string; message?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
     yield e;
     e = (e.cause ?? e.originalError) as typeof e;

@@ -1,16 +1,11 @@
-import { SettingError, tlsSettingError } from '@paysync/config';
+import { causes, SettingError, tlsSettingError } from '@paysync/config';
 import { kafkaFromSettings } from './kafka-client';
 import type { KafkaConnectionSettings } from './kafka-security';
 
 const CLOSED = /closed connection|connection closed|ECONNRESET|EPIPE|socket hang up/i;
 
 function messagesOf(err: unknown): string {
-  const parts: string[] = [];
-  for (let e = err as { message?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
-    parts.push(e.message ?? '');
-    e = (e.cause ?? e.originalError) as typeof e;
-  }
-  return parts.join(' | ');
+  return [...causes(err)].map((e) => e.message ?? '').join(' | ');
 }
 
 /**
