@@ -1,6 +1,6 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, ConsumerEndBatchProcessEvent, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 
-export type { Consumer, EachBatchPayload, KafkaMessage };
+export type { Consumer, ConsumerEndBatchProcessEvent, EachBatchPayload, KafkaMessage };
 
 export interface ConsumerOptions {
   groupId: string;

@@ -66,7 +66,11 @@ export interface PartitionOffsets {
   partition: number;
   /** Earliest offset still held. */
   low: bigint;
-  /** Offset the next record will get. */
+  /**
+   * Where a read_committed consumer's reading ends now: the offset the next record will get, or,
+   * while a transaction is open, its first offset (kafkajs lists offsets read_committed). Kafka's
+   * transaction markers below it take offsets too, so records are fewer than `high - low`.
+   */
   high: bigint;
 }
 

@@ -25,7 +25,7 @@ export class ApplyMetrics {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 300],
       registers,
     });
-    this.consumerLag = new Gauge({ name: 'paysync_apply_consumer_lag_records', help: 'Records in the partition not applied yet (high watermark - next offset).', labelNames: ['topic', 'partition'], registers });
+    this.consumerLag = new Gauge({ name: 'paysync_apply_consumer_lag_records', help: 'Offsets of the partition apply has not been through yet (high watermark - next offset; Kafka transaction markers take offsets too).', labelNames: ['topic', 'partition'], registers });
     this.batchSeconds = new Histogram({
       name: 'paysync_apply_batch_duration_seconds',
       help: 'Time to apply one batch (decode, target transaction, commit).',

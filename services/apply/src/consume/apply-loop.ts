@@ -1,8 +1,9 @@
-import type { Consumer, EachBatchPayload, Kafka } from '@paysync/kafka';
+import type { Consumer, ConsumerEndBatchProcessEvent, EachBatchPayload, Kafka } from '@paysync/kafka';
 import { createConsumer, partitionOffsets } from '@paysync/kafka';
 import type { Logger } from '@paysync/observability';
 import type { Change } from '../changes/row-change';
 import type { BatchOutcome, PartitionApplier } from './batch-applier';
+import type { SkippedRecords } from './kafka-position';
 import { RewindRequired } from './transactional-applier';
 
 export interface ApplyLoopOptions {
@@ -40,6 +41,14 @@ export class ApplyLoop {
   private rewinds = 0;
   /** Partitions whose records reached replay's upper bound. */
   readonly finished = new Set<string>();
+  /** Per partition, the skips of markers not done yet: a partition's batches and skips run one after another. */
+  private readonly skips = new Map<string, Promise<void>>();
+  /**
+   * Partitions read from their earliest offset because the target held none, with that offset:
+   * nothing below it exists any more, so a skip from there starts where a target without the
+   * partition's offset stands (0).
+   */
+  private readonly fromEarliest = new Map<string, bigint>();
 
   constructor(private readonly options: ApplyLoopOptions) {
     this.consumer = createConsumer(options.kafka, { groupId: options.groupId, maxBytesPerPartition: options.maxBytesPerPartition });
@@ -52,6 +61,8 @@ export class ApplyLoop {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       void this.seekAssigned(payload.memberAssignment).catch((err: unknown) => options.logger.error({ err }, 'could not seek to the target\'s stored offsets'));
     });
+    // kafkajs resolves a fetch of only Kafka markers and aborted records itself, without eachBatch.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => this.onResolvedWithoutBatch(payload));
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -76,9 +87,11 @@ export class ApplyLoop {
       let earliest: Map<number, bigint> | undefined;
       for (const partition of partitions) {
         let offset = await this.options.startOffset(topic, partition);
+        this.fromEarliest.delete(`${topic}:${partition}`);
         if (offset === undefined) {
           earliest ??= new Map((await partitionOffsets(this.options.kafka, topic)).map((p) => [p.partition, p.low]));
           offset = earliest.get(partition) ?? 0n;
+          this.fromEarliest.set(`${topic}:${partition}`, offset);
         }
         this.consumer.seek({ topic, partition, offset: offset.toString() });
       }
@@ -87,14 +100,17 @@ export class ApplyLoop {
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { options } = this;
+    await this.skips.get(`${batch.topic}:${batch.partition}`);
     // Halted on an error that stops apply: no later batch is applied (the target's offsets say where to resume).
     if (this.halted || batch.messages.length === 0) return;
     const records = batch.messages.map((m) => ({ key: m.key, value: m.value, offset: BigInt(m.offset) }));
+    // kafkajs's first and last offset of the fetch count its markers and aborted records too.
+    const fetched = { firstOffset: BigInt(batch.firstOffset() ?? batch.messages[0].offset), lastOffset: BigInt(batch.lastOffset()) };
     const started = process.hrtime.bigint();
     let outcome: BatchOutcome | undefined;
     for (let attempt = 1; outcome === undefined; attempt++) {
       try {
-        outcome = await options.applier.apply({ topic: batch.topic, partition: batch.partition, records }, options.stopBefore);
+        outcome = await options.applier.apply({ topic: batch.topic, partition: batch.partition, records, ...fetched }, options.stopBefore);
       } catch (err) {
         // Nothing was committed: redoing the batch is safe. A revoked partition is redone by its new owner.
         if (this.stopping || !isRunning() || isStale()) return;
@@ -126,10 +142,48 @@ export class ApplyLoop {
       return;
     }
     resolveOffset(batch.lastOffset());
-    // Kafka's committed offsets are for tooling (consumer lag); the target's offsets table decides.
+    await this.commitToKafka(batch.topic, batch.partition, outcome.nextOffset);
+  }
+
+  /** Kafka's committed offsets are for tooling (consumer lag); the target's offsets table decides. */
+  private async commitToKafka(topic: string, partition: number, nextOffset: bigint): Promise<void> {
     await this.consumer
-      .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: outcome.nextOffset.toString() }])
-      .catch((err: unknown) => options.logger.warn({ err }, 'could not commit offsets to Kafka (the target holds them; only tooling sees the difference)'));
+      .commitOffsets([{ topic, partition, offset: nextOffset.toString() }])
+      .catch((err: unknown) => this.options.logger.warn({ err }, 'could not commit offsets to Kafka (the target holds them; only tooling sees the difference)'));
+  }
+
+  private onResolvedWithoutBatch({ topic, partition, batchSize, firstOffset, lastOffset, highWatermark }: ConsumerEndBatchProcessEvent['payload']): void {
+    // A batch apply was handed (it stored its own offset), or a fetch of only records below the position.
+    if (batchSize > 0 || firstOffset === null) return;
+    const id = `${topic}:${partition}`;
+    const first = this.fromEarliest.get(id) === BigInt(firstOffset) ? 0n : BigInt(firstOffset);
+    const skipped = { topic, partition, first, last: BigInt(lastOffset) };
+    this.skips.set(id, (this.skips.get(id) ?? Promise.resolve()).then(() => this.skip(skipped, BigInt(highWatermark))));
+  }
+
+  /** Moves the target's offset over markers and aborted records (kafka-position.ts), retried like a batch. */
+  private async skip(skipped: SkippedRecords, highWatermark: bigint): Promise<void> {
+    const { options } = this;
+    const started = process.hrtime.bigint();
+    for (let attempt = 1; !this.halted && !this.stopping; attempt++) {
+      try {
+        const nextOffset = await options.applier.skip(skipped);
+        if (nextOffset === undefined) return;
+        const outcome: BatchOutcome = { applied: [], stale: 0, nextOffset, redelivered: 0, deadLetters: 0, newestCommitTimeMs: undefined, reachedBound: false };
+        options.onBatch(skipped.topic, skipped.partition, outcome, highWatermark, Number(process.hrtime.bigint() - started) / 1e9);
+        await this.commitToKafka(skipped.topic, skipped.partition, nextOffset);
+        return;
+      } catch (err) {
+        if (this.stopping) return;
+        if (options.stopsApply(err)) {
+          if (!this.halted) options.onStopped(err);
+          this.halted = true;
+          return;
+        }
+        options.onRetry(err, attempt);
+        await sleep(Math.min(MAX_BACKOFF_MS, 200 * 2 ** Math.min(attempt, 8)));
+      }
+    }
   }
 }
 

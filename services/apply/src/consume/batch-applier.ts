@@ -2,6 +2,7 @@ import type { Change } from '../changes/row-change';
 import type { DeadLetterWriter } from '../dead-letter/dead-letter-writer';
 import type { ResolvedTable, Target } from '../targets/target';
 import { TargetRefusedRow, type ChangeWriter, type DecodedRecord, type PartitionBatch, type WriteCounts } from './change-writer';
+import { advanceOver, positionAfter, type SkippedRecords } from './kafka-position';
 
 export type { PartitionBatch };
 
@@ -21,6 +22,8 @@ export interface BatchOutcome extends WriteCounts {
 /** Applies one partition's records; both apply modes implement it. */
 export interface PartitionApplier {
   apply(batch: PartitionBatch, stopBefore?: (change: Change) => boolean): Promise<BatchOutcome>;
+  /** Records kafkajs resolved without a batch (markers, aborted): answers the offset now stored, when it moved. */
+  skip(skipped: SkippedRecords): Promise<bigint | undefined>;
   /** At shutdown: gives back what it holds across batches (an open target transaction, rolled back). */
   release?(): Promise<void>;
 }
@@ -42,19 +45,24 @@ export class BatchApplier implements PartitionApplier {
     let decoded = await this.writer.decode(batch);
     const bound = stopBefore ? decoded.find((d) => d.change && stopBefore(d.change)) : undefined;
     if (bound) decoded = decoded.filter((d) => d.offset < bound.offset);
-    const lastOffset = bound ? bound.offset - 1n : batch.records.reduce((max, r) => (r.offset > max ? r.offset : max), -1n);
+    // Replay's bound stops the batch before it; otherwise the whole fetch is done, its markers too.
+    const nextOffset = bound ? bound.offset : positionAfter(batch);
     const tables = await this.writer.resolveTables(decoded, batch);
     let outcome: BatchOutcome;
     try {
-      outcome = await this.inTransaction(batch, decoded, tables, lastOffset, false);
+      outcome = await this.inTransaction(batch, decoded, tables, nextOffset, false);
     } catch (err) {
       if (!(err instanceof TargetRefusedRow)) throw err;
-      outcome = await this.inTransaction(batch, decoded, tables, lastOffset, true);
+      outcome = await this.inTransaction(batch, decoded, tables, nextOffset, true);
     }
     return { ...outcome, reachedBound: bound !== undefined };
   }
 
-  private async inTransaction(batch: PartitionBatch, decoded: DecodedRecord[], tables: Map<Change['table'], ResolvedTable>, lastOffset: bigint, oneByOne: boolean): Promise<BatchOutcome> {
+  skip(skipped: SkippedRecords): Promise<bigint | undefined> {
+    return advanceOver(this.target, this.groupId, skipped);
+  }
+
+  private async inTransaction(batch: PartitionBatch, decoded: DecodedRecord[], tables: Map<Change['table'], ResolvedTable>, batchEnd: bigint, oneByOne: boolean): Promise<BatchOutcome> {
     const tx = await this.target.begin();
     try {
       const stored = await tx.lockOffset(this.groupId, batch.topic, batch.partition);
@@ -63,7 +71,7 @@ export class BatchApplier implements PartitionApplier {
       const letters = fresh.flatMap((d) => (d.letter ? [d.letter] : []));
       const counts = await this.writer.write(tx, changes, tables, letters, batch, oneByOne);
       await this.deadLetters.write(letters);
-      const nextOffset = lastOffset + 1n > stored ? lastOffset + 1n : stored;
+      const nextOffset = batchEnd > stored ? batchEnd : stored;
       if (nextOffset > stored) await tx.saveOffset(this.groupId, batch.topic, batch.partition, nextOffset);
       await tx.commit();
       return {

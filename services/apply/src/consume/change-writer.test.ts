@@ -10,7 +10,7 @@ const badRow = { code: '23514', message: 'new row violates check constraint' };
 const source = { schema: 'public', table: 'transfers' } as SourceTable;
 const table = { source, label: 'public.transfers' } as unknown as ResolvedTable;
 const change = { kind: 'row', table: source, offset: 7n, rowKey: '["1"]', row: {}, key: {}, unchanged: [] } as unknown as RowChange;
-const batch = { topic: 't', partition: 0, records: [{ offset: 7n, key: null, value: Buffer.from('v') }] };
+const batch = { topic: 't', partition: 0, records: [{ offset: 7n, key: null, value: Buffer.from('v') }], firstOffset: 7n, lastOffset: 7n };
 
 function writerOver(error: unknown): { writer: ChangeWriter; tx: TargetTransaction; names: TableNames } {
   const target = {

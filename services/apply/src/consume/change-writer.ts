@@ -6,11 +6,17 @@ import type { DeadLetter } from '../dead-letter/dead-letter-writer';
 import type { TableNames } from '../targets/table-names';
 import type { ResolvedTable, Target, TargetTransaction } from '../targets/target';
 
-/** The records of one topic partition, in offset order. */
+/** The records of one topic partition, in offset order, from one fetch. */
 export interface PartitionBatch {
   topic: string;
   partition: number;
   records: RawRecord[];
+  /**
+   * The first and last offset the fetch went through, Kafka's transaction markers and aborted
+   * records included (`records` holds only the rest): see kafka-position.ts.
+   */
+  firstOffset: bigint;
+  lastOffset: bigint;
 }
 
 /** What was written, for metrics and progress. */

@@ -20,7 +20,7 @@ describe('TransactionalApplier', () => {
     const writer = { decode: async () => decoded, resolveTables: async () => new Map(), write: async () => ({ applied: [], stale: 0 }) } as unknown as ChangeWriter;
     const applier = new TransactionalApplier('group', target, writer, {} as DeadLetterWriter, () => true);
 
-    await applier.apply({ topic: 'paysync.transactions', partition: 0, records: [] });
+    await applier.apply({ topic: 'paysync.transactions', partition: 0, records: [], firstOffset: 0n, lastOffset: 0n });
     expect(calls).toEqual(['begin']);
     await applier.release();
     expect(calls).toEqual(['begin', 'rollback']);

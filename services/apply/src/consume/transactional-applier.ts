@@ -3,6 +3,7 @@ import type { DeadLetter, DeadLetterWriter } from '../dead-letter/dead-letter-wr
 import type { ResolvedTable, Target, TargetTransaction } from '../targets/target';
 import { newestCommitTime, type BatchOutcome, type PartitionApplier } from './batch-applier';
 import { mergeCounts, TargetRefusedRow, type ChangeWriter, type DecodedRecord, type PartitionBatch, type WriteCounts } from './change-writer';
+import { advanceOver, positionAfter, type SkippedRecords } from './kafka-position';
 
 /** Changes buffered before they are written into the open target transaction (bounds memory). */
 const FLUSH_CHANGES = 5000;
@@ -26,7 +27,7 @@ interface OpenTransaction {
   letters: DeadLetter[];
   counts: WriteCounts;
   newestCommitTimeMs?: number;
-  /** The newest offset read into this transaction. */
+  /** The newest offset read into this transaction, Kafka's markers and aborted records included. */
   lastOffset: bigint;
   /** Holds changes or dead letters not committed yet. */
   dirty: boolean;
@@ -57,6 +58,8 @@ export class TransactionalApplier implements PartitionApplier {
     const bound = stopBefore ? decoded.findIndex((d) => d.change !== undefined && stopBefore(d.change)) : -1;
     if (bound >= 0) decoded = decoded.slice(0, bound);
     const lastMarker = [...decoded].reverse().find((d) => d.marker);
+    // The whole fetch is read unless replay's bound stops it (kafka-position.ts).
+    const end = bound >= 0 ? undefined : positionAfter(batch);
     const outcome: BatchOutcome = { applied: [], stale: 0, nextOffset: this.open?.stored ?? 0n, redelivered: 0, deadLetters: 0, newestCommitTimeMs: undefined, reachedBound: bound >= 0 };
     let tables: Map<Change['table'], ResolvedTable>;
     try {
@@ -80,7 +83,8 @@ export class TransactionalApplier implements PartitionApplier {
           outcome.redelivered += 1;
           continue;
         }
-        if (item.offset > open.lastOffset + 1n) throw new Error(`offset ${item.offset} follows ${open.lastOffset}: records are missing`);
+        // Gaps within a fetch are Kafka's markers and aborted records; a fetch beginning past the transaction skipped records.
+        if (batch.firstOffset > open.lastOffset + 1n) throw new Error(`offset ${batch.firstOffset} follows ${open.lastOffset}: records are missing`);
         open.lastOffset = item.offset;
         if (item.change && this.tableFilter(item.change)) open.pending.push(item.change);
         if (item.letter) open.letters.push(item.letter);
@@ -89,12 +93,19 @@ export class TransactionalApplier implements PartitionApplier {
         // Source transactions up to the batch's last marker share one target commit (and one write per table).
         if (item === lastMarker) {
           await this.flush(open, tables, batch);
-          await this.commit(open, batch, item.offset + 1n, outcome);
+          // Only markers (Kafka's) after the last source commit of the fetch: the offset goes past them.
+          await this.commit(open, batch, end !== undefined && item === decoded[decoded.length - 1] ? end : item.offset + 1n, outcome);
         }
       }
-      // Nothing of an unfinished transaction to keep (or replay stops here): release the connection.
-      if (this.open && (!this.open.dirty || outcome.reachedBound)) await this.rollbackOpen();
-      if (this.open) await this.flush(this.open, tables, batch);
+      if (this.open && end !== undefined && batch.firstOffset <= this.open.lastOffset + 1n && batch.lastOffset > this.open.lastOffset) this.open.lastOffset = batch.lastOffset;
+      // Replay stops here: what is not committed is given up.
+      if (this.open && outcome.reachedBound) await this.rollbackOpen();
+      // Nothing of an unfinished source transaction read: the offset moves over what was read, and the connection is released.
+      if (this.open && !this.open.dirty) await this.commit(this.open, batch, this.open.lastOffset + 1n, outcome);
+      if (this.open) {
+        await this.flush(this.open, tables, batch);
+        outcome.nextOffset = this.open.stored;
+      }
       return outcome;
     } catch (err) {
       const offset = this.open?.stored;
@@ -136,14 +147,29 @@ export class TransactionalApplier implements PartitionApplier {
     if (newest !== undefined && (open.newestCommitTimeMs === undefined || newest > open.newestCommitTimeMs)) open.newestCommitTimeMs = newest;
   }
 
+  /**
+   * Kafka's markers and aborted records kafkajs resolved on its own: inside a source transaction
+   * held open, read into it (the stored offset stays where its records begin); otherwise the stored
+   * offset moves over them.
+   */
+  async skip(skipped: SkippedRecords): Promise<bigint | undefined> {
+    const open = this.open;
+    if (!open) return advanceOver(this.target, this.groupId, skipped);
+    // Not right after the transaction's last offset: the next batch finds the gap and rewinds.
+    if (skipped.first <= open.lastOffset + 1n && skipped.last > open.lastOffset) open.lastOffset = skipped.last;
+    return undefined;
+  }
+
   private async commit(open: OpenTransaction, batch: PartitionBatch, nextOffset: bigint, outcome: BatchOutcome): Promise<void> {
     await this.deadLetters.write(open.letters);
-    await open.tx.saveOffset(this.groupId, batch.topic, batch.partition, nextOffset);
+    // Never back: records below the stored offset were redelivered.
+    const next = nextOffset > open.stored ? nextOffset : open.stored;
+    if (next > open.stored) await open.tx.saveOffset(this.groupId, batch.topic, batch.partition, next);
     await open.tx.commit();
     this.open = undefined;
     mergeCounts(outcome, open.counts);
     outcome.deadLetters += open.letters.length;
-    outcome.nextOffset = nextOffset;
+    outcome.nextOffset = next;
     if (open.newestCommitTimeMs !== undefined) outcome.newestCommitTimeMs = Math.max(outcome.newestCommitTimeMs ?? 0, open.newestCommitTimeMs);
   }
 

@@ -70,7 +70,11 @@ export class PipelineFence {
   }
 }
 
-/** Every partition applied to its end offset; one apply never wrote to must hold no record. */
+/**
+ * Every partition applied to its end offset; one apply never wrote to must hold no record. Exact
+ * on topics a transactional producer writes too: apply stores its consumer position, Kafka's
+ * markers included (services/apply kafka-position.ts), and the end is the last stable offset.
+ */
 export function caughtUp(ends: PartitionOffsets[], stored: AppliedOffset[]): boolean {
   return ends.every((end) => {
     const applied = stored.find((s) => s.partition === end.partition);

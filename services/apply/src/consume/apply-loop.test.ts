@@ -1,0 +1,111 @@
+import type { EachBatchPayload, Kafka } from '@paysync/kafka';
+import type { Logger } from '@paysync/observability';
+import { ApplyLoop } from './apply-loop';
+import type { BatchOutcome, PartitionApplier } from './batch-applier';
+import type { PartitionBatch } from './change-writer';
+import type { SkippedRecords } from './kafka-position';
+
+/** A kafkajs consumer whose events and batches the test hands over itself. */
+function fakeKafka() {
+  const listeners = new Map<string, (event: { payload: unknown }) => void>();
+  const handlers: { eachBatch?: (payload: EachBatchPayload) => Promise<void> } = {};
+  const commits: string[] = [];
+  const consumer = {
+    events: { GROUP_JOIN: 'join', END_BATCH_PROCESS: 'end' },
+    connect: async () => undefined,
+    subscribe: async () => undefined,
+    on: (name: string, listener: (event: { payload: unknown }) => void) => void listeners.set(name, listener),
+    run: async (options: { eachBatch: (payload: EachBatchPayload) => Promise<void> }) => void (handlers.eachBatch = options.eachBatch),
+    commitOffsets: async (offsets: { offset: string }[]) => void commits.push(...offsets.map((o) => o.offset)),
+    seek: () => undefined,
+  };
+  const admin = { connect: async () => undefined, disconnect: async () => undefined, fetchTopicOffsets: async () => [{ partition: 0, low: '4', high: '9', offset: '9' }] };
+  const kafka = { consumer: () => consumer, admin: () => admin } as unknown as Kafka;
+  const emit = (name: string, payload: unknown) => listeners.get(name)?.({ payload });
+  /** A fetch of `t` partition 0 whose messages are `offsets`, from `first` to `last`. */
+  const batch = (first: number, last: number, offsets: number[]) =>
+    (handlers.eachBatch as (payload: EachBatchPayload) => Promise<void>)({
+      batch: {
+        topic: 't',
+        partition: 0,
+        highWatermark: String(last + 1),
+        messages: offsets.map((o) => ({ offset: String(o), key: null, value: Buffer.from('v') })),
+        firstOffset: () => String(first),
+        lastOffset: () => String(last),
+      },
+      resolveOffset: () => undefined,
+      heartbeat: async () => undefined,
+      isRunning: () => true,
+      isStale: () => false,
+    } as unknown as EachBatchPayload);
+  return { kafka, emit, batch, commits };
+}
+
+const resolvedWithoutBatch = (first: number, last: number) => ({ topic: 't', partition: 0, batchSize: 0, firstOffset: String(first), lastOffset: String(last), highWatermark: String(last + 1) });
+const outcomeAt = (nextOffset: bigint): BatchOutcome => ({ applied: [], stale: 0, nextOffset, redelivered: 0, deadLetters: 0, newestCommitTimeMs: undefined, reachedBound: false });
+
+/** `stored`: the offset the target holds for the partition. */
+async function startedLoop(applier: PartitionApplier, stored: bigint | undefined) {
+  const kafka = fakeKafka();
+  const reported: [bigint, bigint][] = [];
+  const loop = new ApplyLoop({
+    kafka: kafka.kafka,
+    groupId: 'g',
+    topics: ['t'],
+    applier,
+    logger: { error: () => undefined, warn: () => undefined } as unknown as Logger,
+    startOffset: async () => stored,
+    partitionsConcurrently: 1,
+    maxBytesPerPartition: 1024,
+    onBatch: (_topic, _partition, outcome, high) => void reported.push([outcome.nextOffset, high]),
+    onRetry: () => undefined,
+    stopsApply: () => false,
+    onStopped: () => undefined,
+  });
+  await loop.start();
+  return { ...kafka, reported };
+}
+
+describe('ApplyLoop and fetches kafkajs resolves without a batch', () => {
+  it('moves the target over a fetch of only markers, reports it, and applies the next fetch only after that', async () => {
+    const calls: string[] = [];
+    let release = (): void => undefined;
+    const applier: PartitionApplier = {
+      skip: async (s: SkippedRecords) => {
+        calls.push(`skip ${s.first}-${s.last}`);
+        await new Promise<void>((resolve) => (release = resolve));
+        return s.last + 1n;
+      },
+      apply: async (b: PartitionBatch) => {
+        calls.push(`apply ${b.firstOffset}-${b.lastOffset}: ${b.records.map((r) => r.offset).join(',')}`);
+        return outcomeAt(b.lastOffset + 1n);
+      },
+    };
+    const { emit, batch, reported, commits } = await startedLoop(applier, 5n);
+    emit('end', resolvedWithoutBatch(5, 6));
+    emit('end', { ...resolvedWithoutBatch(5, 7), batchSize: 1 });
+    const applied = batch(7, 9, [8]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual(['skip 5-6']);
+    release();
+    await applied;
+    expect(calls).toEqual(['skip 5-6', 'apply 7-9: 8']);
+    expect(reported).toEqual([
+      [7n, 7n],
+      [10n, 10n],
+    ]);
+    expect(commits).toEqual(['7', '10']);
+  });
+
+  it('skips from 0 where it read from the earliest offset because the target held none', async () => {
+    const skips: string[] = [];
+    const applier = { skip: async (s: SkippedRecords) => void skips.push(`${s.first}-${s.last}`), apply: async () => outcomeAt(0n) } as unknown as PartitionApplier;
+    const { emit } = await startedLoop(applier, undefined);
+    emit('join', { memberAssignment: { t: [0] } });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    emit('end', resolvedWithoutBatch(4, 5));
+    emit('end', resolvedWithoutBatch(6, 6));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(skips).toEqual(['0-5', '6-6']);
+  });
+});
