@@ -13,6 +13,7 @@ import { uniqueName } from '../../support/fixtures';
 import { httpAddressOf, scrapeMetrics } from '../../support/metrics-scrape';
 import { exitedByItself, killAll, startPaysync, type PaysyncProcess } from '../../support/paysync-process';
 import { stackAddresses } from '../../support/stack-addresses';
+import { topicRecordCount } from '../../support/topic-reader';
 import { createScratchMysqlTarget, createScratchPostgresTarget, type ScratchTarget } from '../../support/target-databases';
 import { sleep, waitUntil } from '../../support/wait';
 
@@ -40,6 +41,8 @@ interface Sent {
  */
 class TransactionalWriter {
   readonly rows = new Map<number, { name: string; qty: number }>();
+  /** Records committed, by topic. */
+  readonly committed = new Map<string, number>();
   private lsn = 1000n;
   private abortedLsn = ABORTED_LSN;
 
@@ -64,6 +67,7 @@ class TransactionalWriter {
     try {
       for (const { topic, message } of sent) await transaction.send({ topic, messages: [message], acks: -1 });
       await (commit ? transaction.commit() : transaction.abort());
+      for (const { topic } of commit ? sent : []) this.committed.set(topic, (this.committed.get(topic) ?? 0) + 1);
     } catch (err) {
       await transaction.abort().catch(() => undefined);
       throw err;
@@ -212,6 +216,7 @@ describe('apply of topics a Kafka transactional producer writes', () => {
 
     for (const [id, row] of writer.rows) await source.db.pool.query(`INSERT INTO ${TABLE} (id, name, qty) VALUES ($1, $2, $3)`, [id, row.name, row.qty]);
     expect(writer.rows.size).toBe(10);
+    for (const [topic, count] of writer.committed) expect({ topic, count: await topicRecordCount(source.kafka, topic) }).toEqual({ topic, count });
     for (const target of applied) {
       const { stored, ends } = await offsets(target);
       expect({ target: target.name, stored }).toEqual({ target: target.name, stored: ends });
