@@ -15,7 +15,7 @@ export type PoolClient = pg.PoolClient;
  * Every column comes back as PostgreSQL's own text (or null): nothing is turned into a lossy JS
  * number or Date behind our back. Callers convert what they need, exactly.
  */
-const rawText = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
+export const rawText = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
 
 export interface PoolOptions {
   applicationName: string;

@@ -1,5 +1,7 @@
+import type { Client } from 'pg';
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
 import { bigIntToLsn, lsnToBigInt } from './lsn';
+import { rawText } from './pool';
 import { postgresTarget } from './postgres-access';
 import { sessionOptions } from './session-settings';
 import { sslForConnection } from './tls-negotiation';
@@ -21,6 +23,19 @@ const identity = (text: string): string => text;
  * queued behind a Relation message are decoded with the right parsers.
  */
 class ExactTextPgoutputPlugin extends PgoutputPlugin {
+  constructor(
+    options: ConstructorParameters<typeof PgoutputPlugin>[0],
+    /** Runs on the connected replication session before START_REPLICATION is sent. */
+    private readonly beforeStart: (client: Client) => Promise<void>,
+  ) {
+    super(options);
+  }
+
+  override async start(client: Client, slotName: string, lastLsn: string): Promise<unknown> {
+    await this.beforeStart(client);
+    return super.start(client, slotName, lastLsn);
+  }
+
   override parse(buffer: Buffer): Pgoutput.Message {
     const message = super.parse(buffer);
     if (message.tag === 'relation') {
@@ -45,6 +60,13 @@ export interface ReplicationStreamOptions {
   setting?: string;
   /** Where to start; the server starts at the slot's confirmed LSN when this is lower. */
   startLsn?: string;
+  /** The source's wal_sender_timeout for this connection (ms); unset keeps the server's. */
+  walSenderTimeoutMs?: number;
+}
+
+/** The replication connection before it streams: plain SQL (simple protocol, no parameters) runs on it. */
+export interface ReplicationSession {
+  query(sql: string): Promise<Record<string, string | null>[]>;
 }
 
 export interface ReplicationHandlers {
@@ -52,6 +74,8 @@ export interface ReplicationHandlers {
   onMessage(lsn: string, message: Pgoutput.Message): Promise<void>;
   /** The server's keepalive; answer with the LSN that is safe to confirm (never more). */
   onKeepalive(serverLsn: string, replyRequested: boolean): Promise<void>;
+  /** The server accepted START_REPLICATION: changes flow from here on. */
+  onStreaming?(): void;
   onError(err: Error): void;
 }
 
@@ -66,30 +90,54 @@ export interface ReplicationHandlers {
  */
 export class ReplicationStream {
   private service: LogicalReplicationService | undefined;
+  private handlers: ReplicationHandlers | undefined;
+  private ended: Promise<void> | undefined;
+  private proceed: ((go: boolean) => void) | undefined;
   private stopped = false;
 
   constructor(private readonly options: ReplicationStreamOptions) {}
 
-  /** Starts streaming; resolves when the stream ends (stop() or a lost connection, which rejects). */
-  async start(handlers: ReplicationHandlers): Promise<void> {
+  /**
+   * Connects, and stops before streaming: what runs on the returned session (an advisory lock, say)
+   * belongs to the very connection that then streams, and ends with it.
+   */
+  async open(): Promise<ReplicationSession> {
     // TLS as libpq would negotiate it for this URL, like the pooled connections (libpq-url.ts).
     const target = postgresTarget(this.options.connectionString, this.options.setting);
     const ssl = await sslForConnection(target);
-    if (this.stopped) return;
-    this.service = new LogicalReplicationService(
-      {
-        connectionString: target.connectionString,
-        ssl,
-        application_name: this.options.applicationName,
-        options: sessionOptions(),
-      },
+    if (this.stopped) throw new Error('the replication stream was stopped before it opened');
+    const timeout = this.options.walSenderTimeoutMs ? ` -c wal_sender_timeout=${this.options.walSenderTimeoutMs}ms` : '';
+    const service = new LogicalReplicationService(
+      { connectionString: target.connectionString, ssl, application_name: this.options.applicationName, options: sessionOptions() + timeout, types: rawText },
       { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
     );
-    this.service.on('data', (lsn: string, message: Pgoutput.Message) => handlers.onMessage(lsn, message));
-    this.service.on('heartbeat', (lsn: string, _timestamp: number, shouldRespond: boolean) => handlers.onKeepalive(lsn, shouldRespond));
-    this.service.on('error', (err: Error) => handlers.onError(err));
-    const plugin = new ExactTextPgoutputPlugin({ protoVersion: 1, publicationNames: [this.options.publication], messages: true });
-    await (this.options.startLsn ? this.service.subscribe(plugin, this.options.slot, this.options.startLsn) : this.service.subscribe(plugin, this.options.slot));
+    this.service = service;
+    service.on('data', (lsn: string, message: Pgoutput.Message) => this.handlers?.onMessage(lsn, message));
+    service.on('heartbeat', (lsn: string, _timestamp: number, shouldRespond: boolean) => this.handlers?.onKeepalive(lsn, shouldRespond));
+    service.on('start', () => this.handlers?.onStreaming?.());
+    // Before start() an error also ends the subscription below, which is how the caller learns of it.
+    service.on('error', (err: Error) => this.handlers?.onError(err));
+    const go = new Promise<boolean>((resolve) => (this.proceed = resolve));
+    let opened!: (client: Client) => void;
+    const session = new Promise<Client>((resolve) => (opened = resolve));
+    const plugin = new ExactTextPgoutputPlugin({ protoVersion: 1, publicationNames: [this.options.publication], messages: true }, async (client) => {
+      opened(client);
+      if (!(await go)) throw new Error('the replication stream was stopped before it started');
+    });
+    const ended = this.options.startLsn ? service.subscribe(plugin, this.options.slot, this.options.startLsn) : service.subscribe(plugin, this.options.slot);
+    this.ended = ended.then(() => undefined);
+    // Handled here, awaited by start(): a connection lost between open() and start() is not an unhandled rejection.
+    this.ended.catch(() => undefined);
+    const client = await Promise.race([session, this.ended.then(() => Promise.reject(new Error('the replication connection ended before it opened')))]);
+    return { query: async (sql) => (await client.query<Record<string, string | null>>(sql)).rows };
+  }
+
+  /** Starts streaming (opening first if open() was not called); resolves when the stream ends (stop() or a lost connection, which rejects). */
+  async start(handlers: ReplicationHandlers): Promise<void> {
+    if (!this.ended) await this.open();
+    this.handlers = handlers;
+    this.proceed?.(true);
+    return this.ended;
   }
 
   /**
@@ -108,6 +156,7 @@ export class ReplicationStream {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.proceed?.(false);
     await this.service?.destroy();
   }
 }

@@ -16,14 +16,17 @@ export class CaptureMetrics implements ProcessorListener, SnapshotListener {
   readonly snapshotChunks: Counter<'table'>;
   readonly snapshotDone: Gauge<'table'>;
   readonly confirmedLsn: Gauge;
+  readonly streaming: Gauge;
+  readonly recoveries: Counter<'reason'>;
 
-  constructor(registry: Registry) {
+  /** `streaming` is asked at every scrape: the answer is as fresh as the replica's lease check. */
+  constructor(registry: Registry, streaming: () => boolean) {
     const registers = [registry];
     this.events = new Counter({ name: 'paysync_capture_events_total', help: 'Change events sent to Kafka, by table and op (c u d t r).', labelNames: ['table', 'op'], registers });
     this.lagSeconds = new Gauge({ name: 'paysync_capture_lag_seconds', help: 'Seconds between the newest processed commit (or heartbeat) on the source and its processing.', registers });
     this.lagBytes = new Gauge({ name: 'paysync_capture_lag_bytes', help: 'WAL bytes between the server\'s current position and what capture has processed.', registers });
     this.retainedWalBytes = new Gauge({ name: 'paysync_capture_retained_wal_bytes', help: 'WAL the source keeps on disk for this slot (current LSN - restart_lsn).', registers });
-    this.produceErrors = new Counter({ name: 'paysync_capture_produce_errors_total', help: 'Failed Kafka sends (each retried in place).', registers });
+    this.produceErrors = new Counter({ name: 'paysync_capture_produce_errors_total', help: 'Failed Kafka sends (each retried, in place or by a new streaming term).', registers });
     this.schemaChanges = new Counter({ name: 'paysync_capture_schema_changes_total', help: 'New schema versions registered after DDL, by table.', labelNames: ['table'], registers });
     this.schemaIncompatible = new Gauge({ name: 'paysync_capture_schema_incompatible', help: '1 while capture is stopped on an incompatible schema change of this table.', labelNames: ['table'], registers });
     this.unacknowledgedBytes = new Gauge({ name: 'paysync_capture_unacknowledged_bytes', help: 'Bytes sent to Kafka and not acknowledged yet.', registers });
@@ -31,6 +34,20 @@ export class CaptureMetrics implements ProcessorListener, SnapshotListener {
     this.snapshotChunks = new Counter({ name: 'paysync_capture_snapshot_chunks_total', help: 'Snapshot chunks acknowledged, by table.', labelNames: ['table'], registers });
     this.snapshotDone = new Gauge({ name: 'paysync_capture_snapshot_done', help: '1 when the table\'s snapshot is complete.', labelNames: ['table'], registers });
     this.confirmedLsn = new Gauge({ name: 'paysync_capture_confirmed_lsn', help: 'The LSN last confirmed to the source (as a number).', registers });
+    this.streaming = new Gauge({
+      name: 'paysync_capture_streaming',
+      help: '1 on the replica that streams the slot, 0 on a standby or while recovering (never 1 on two replicas of a slot).',
+      registers,
+      collect() {
+        this.set(streaming() ? 1 : 0);
+      },
+    });
+    this.recoveries = new Counter({
+      name: 'paysync_capture_recoveries_total',
+      help: 'Streaming terms ended by a source, Kafka or registry failure and restarted inside the process, by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
   }
 
   event(table: string, op: string): void {

@@ -47,6 +47,12 @@ export const captureSettings = {
     description: 'When the slot of a capture that has captured before is missing or invalidated (wal_status = lost), create it again and snapshot every table anew instead of stopping (false: stop, naming the slot, since streaming on from a new slot would leave a gap).',
     default: false,
   }),
+  walSenderTimeoutMs: integer('PAYSYNC_WAL_SENDER_TIMEOUT_MS', {
+    description: "wal_sender_timeout of capture's replication connection (0: the source's own): how long the source waits for a silent capture (hung, paused, cut off) before ending its stream, which frees the slot for a standby replica to take over.",
+    default: 0,
+    min: 0,
+    max: 3_600_000,
+  }),
   transactionTopic: flag('PAYSYNC_TRANSACTION_TOPIC', {
     description: 'Also write every change, in commit order with a marker after each transaction, to <prefix>.transactions (needed by PAYSYNC_APPLY_MODE=transactional; doubles what capture writes).',
     default: false,

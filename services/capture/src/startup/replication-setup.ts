@@ -48,10 +48,10 @@ export async function ensureReplicationSetup(db: Queryable, options: { slot: str
  * walsender for a while (until it notices the dead socket), and a second capture must not take
  * over a live one. Waiting, instead of exiting, keeps a restarted capture out of a crash loop.
  */
-export async function waitForSlotRelease(db: Queryable, slot: string, onWait: (pid: string, waitedMs: number) => void): Promise<void> {
+export async function waitForSlotRelease(db: Queryable, slot: string, onWait: (pid: string, waitedMs: number) => void, cancelled: () => boolean = () => false): Promise<void> {
   const started = Date.now();
   let reported = 0;
-  for (;;) {
+  while (!cancelled()) {
     const { rows } = await db.query<{ pid: string | null }>('SELECT active_pid::text AS pid FROM pg_replication_slots WHERE slot_name = $1', [slot]);
     const pid = rows[0]?.pid;
     if (!pid) return;

@@ -122,4 +122,26 @@ describe('KafkaSink.flush', () => {
     gates[1]?.();
     await sink.flush();
   });
+
+  it('stops on an error it must not retry in place: pending flushes are rejected, nothing after it is sent', async () => {
+    const fenced = Object.assign(new Error('fenced'), { type: 'INVALID_PRODUCER_EPOCH' });
+    let sends = 0;
+    const stopped: unknown[] = [];
+    const acked: string[] = [];
+    const sink = new KafkaSink<string>(
+      async () => {
+        sends += 1;
+        throw fenced;
+      },
+      (marks) => acked.push(...marks),
+      { maxInFlightBytes: 1e6, maxBatchBytes: 1e6, maxBatchMessages: 1e6, lingerMs: 1, stopsOn: (err) => err === fenced, onStopped: (err) => stopped.push(err), retryBackoffMs: () => 1 },
+    );
+    await sink.push('t', msg(1));
+    sink.mark('tx1');
+    await expect(sink.flush()).rejects.toBe(fenced);
+    expect(stopped).toEqual([fenced]);
+    expect(sends).toBe(1);
+    expect(acked).toEqual([]);
+    await expect(sink.flush()).rejects.toBe(fenced);
+  });
 });

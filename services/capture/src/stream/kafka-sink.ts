@@ -24,6 +24,9 @@ export interface KafkaSinkOptions {
   /** Wait between retries of a failed batch (it is retried in place, never skipped). */
   retryBackoffMs?: (attempt: number) => number;
   onSendError?: (err: unknown, attempt: number) => void;
+  /** Errors a retry in place cannot fix (a fenced producer): the sink stops and reports the error here. */
+  stopsOn?: (err: unknown) => boolean;
+  onStopped?: (err: unknown) => void;
 }
 
 interface Batch<M> {
@@ -31,8 +34,8 @@ interface Batch<M> {
   bytes: number;
   count: number;
   marks: M[];
-  /** Resolved once this batch (and so everything before it) is acknowledged. */
-  settled: (() => void)[];
+  /** Told once this batch (and so everything before it) is acknowledged, or that it never will be. */
+  settled: { resolve: () => void; reject: (err: unknown) => void }[];
 }
 
 function emptyBatch<M>(): Batch<M> {
@@ -53,6 +56,7 @@ export class KafkaSink<M> {
   private lingerTimer: NodeJS.Timeout | undefined;
   private waiters: (() => void)[] = [];
   private stopped = false;
+  private stopError: unknown;
 
   constructor(
     private readonly send: SendBatch,
@@ -92,17 +96,25 @@ export class KafkaSink<M> {
    * (not waiting for what is pushed later, so a busy stream cannot stall it).
    */
   async flush(): Promise<void> {
+    if (this.stopped) throw this.stopError ?? new Error('the Kafka sink was stopped');
     const last = this.open.count > 0 || this.open.marks.length > 0 ? this.open : this.queue[this.queue.length - 1];
     if (!last) return;
-    const settled = new Promise<void>((resolve) => last.settled.push(resolve));
+    const settled = new Promise<void>((resolve, reject) => last.settled.push({ resolve, reject }));
     this.closeBatch();
     await settled;
   }
 
-  /** Stops retrying; pending pushes are released. Used when the process is going down anyway. */
-  abort(): void {
+  /**
+   * Stops retrying; pending pushes are released and pending flushes rejected. Used when what was
+   * pushed is given up (the process or the streaming term is going down).
+   */
+  abort(err?: unknown): void {
+    if (this.stopped) return;
     this.stopped = true;
+    this.stopError = err;
     clearTimeout(this.lingerTimer);
+    const reason = err ?? new Error('the Kafka sink was stopped');
+    for (const batch of [...this.queue, this.open]) batch.settled.forEach(({ reject }) => reject(reason));
     this.releaseWaiters();
   }
 
@@ -130,7 +142,7 @@ export class KafkaSink<M> {
       this.queue.shift();
       this.inFlightBytes -= batch.bytes;
       if (batch.marks.length > 0) this.onAcked(batch.marks);
-      batch.settled.forEach((resolve) => resolve());
+      batch.settled.forEach(({ resolve }) => resolve());
       this.releaseWaiters();
     }
     this.sending = false;
@@ -145,6 +157,11 @@ export class KafkaSink<M> {
         return;
       } catch (err) {
         this.options.onSendError?.(err, attempt);
+        if (this.options.stopsOn?.(err)) {
+          this.abort(err);
+          this.options.onStopped?.(err);
+          return;
+        }
         const wait = this.options.retryBackoffMs?.(attempt) ?? Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
         await new Promise((r) => setTimeout(r, wait));
       }

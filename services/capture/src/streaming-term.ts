@@ -1,0 +1,325 @@
+import { readTableShape, RegistrySerde, transactionTopicName, type ColumnPolicy, type RereadRequest } from '@paysync/contract';
+import { connectFencedProducer, ensureTopics, isFencedError, partitionCount, ProducerUnusable, sendInTransaction, type Kafka, type Producer } from '@paysync/kafka';
+import type { Logger } from '@paysync/observability';
+import { lsnToBigInt, ReplicationStream, type Pool } from '@paysync/postgres';
+import type { SchemaRegistryClient } from '@paysync/registry';
+import type { CaptureMetrics } from './capture-metrics';
+import type { CaptureConfig } from './capture-service';
+import { LeaseWatch } from './replica/lease-watch';
+import { claimSlotLease, walSenderTimeoutMs } from './replica/slot-lease';
+import { SnapshotProgress } from './snapshot/snapshot-progress';
+import { WatermarkSnapshotter } from './snapshot/watermark-snapshotter';
+import { WatermarkWindows } from './snapshot/watermark-windows';
+import { ensureReplicationSetup, waitForSlotRelease } from './startup/replication-setup';
+import { withStartupLock } from './startup/startup-lock';
+import { ChangeProcessor, HEARTBEAT_PREFIX } from './stream/change-processor';
+import { KafkaSink } from './stream/kafka-sink';
+import { LsnAcknowledger } from './stream/lsn-acknowledger';
+import { shapeOfRelation } from './stream/relation-shape';
+import { TableCodecs } from './stream/table-codecs';
+import { splitTableName } from './table-name';
+
+export interface TermContext {
+  config: CaptureConfig;
+  logger: Logger;
+  pool: Pool;
+  kafka: Kafka;
+  registry: SchemaRegistryClient;
+  metrics: CaptureMetrics;
+  columnPolicy: ColumnPolicy;
+  /** The health server's address, in the log line saying this replica streams. */
+  httpUrl: string;
+}
+
+/** How a term that did not fail ended. */
+export type TermEnd = 'standby' | 'drained';
+
+/** The lease answers a replica keeps for at most this long, or half the source's wal_sender_timeout if lower. */
+const LEASE_FRESH_MS = 3000;
+
+/**
+ * One stretch of streaming by this replica: from claiming the slot's lease, through the source's
+ * set-up, a producer that fences every older one, the stream, snapshots and re-reads, to the end:
+ * a graceful drain, or the first error, after which everything of the term is dropped (nothing it
+ * held is trusted) and capture starts a new term from the slot's confirmed position.
+ */
+export class StreamingTerm {
+  private stream: ReplicationStream | undefined;
+  private lease: LeaseWatch | undefined;
+  private producer: Producer | undefined;
+  private sink: KafkaSink<() => void> | undefined;
+  private acknowledger: LsnAcknowledger | undefined;
+  private snapshotter: WatermarkSnapshotter | undefined;
+  /** Re-read requests, served one after another. */
+  private rereads: Promise<void> = Promise.resolve();
+  private timers: NodeJS.Timeout[] = [];
+  private started = false;
+  private draining = false;
+  private ended = false;
+  private finish!: (end: TermEnd | Error) => void;
+  private readonly outcome = new Promise<TermEnd | Error>((resolve) => (this.finish = resolve));
+  /** When the stream began, on the monotonic clock (0 until it did). */
+  streamingSinceMs = 0;
+
+  constructor(private readonly ctx: TermContext) {}
+
+  /** Streams while this replica holds the lease; true only while a fresh lease check says so. */
+  get streaming(): boolean {
+    return this.started && !this.ended && (this.lease?.held ?? false);
+  }
+
+  get confirmedLsn(): string | null {
+    return this.acknowledger?.safeLsn ?? null;
+  }
+
+  /** Runs the term; resolves 'standby' when another replica holds the lease, 'drained' after drain(); rejects with the error that ended it. */
+  async run(): Promise<TermEnd> {
+    // begin() never rejects here: its error is the term's outcome unless the term already ended.
+    const begun = this.begin().then(
+      (step) => step,
+      (err: Error) => err,
+    );
+    try {
+      const first = await Promise.race([begun, this.outcome]);
+      const result = first === 'begun' ? await this.outcome : first;
+      if (result instanceof Error) throw result;
+      return result;
+    } finally {
+      // Torn down first, so a begin() still waiting (on Kafka, on the slot) fails fast and stops at
+      // its next step; then again for anything it made meanwhile.
+      await this.teardown();
+      await begun;
+      await this.teardown();
+    }
+  }
+
+  /** Graceful end: stop reading, let Kafka acknowledge what was sent, confirm it. */
+  async drain(): Promise<void> {
+    this.draining = true;
+    this.snapshotter?.stop();
+    if (this.sink && this.started && !this.ended) {
+      await this.sink.flush().catch(() => undefined);
+      await this.acknowledger?.report(true).catch(() => undefined);
+    }
+    this.finish('drained');
+  }
+
+  private end(err: Error): void {
+    if (!this.draining) this.finish(err);
+  }
+
+  /** Stops begin() at its next step once the term is over. */
+  private stillOn(): void {
+    if (this.ended || this.draining) throw new Error('the streaming term ended while it began');
+  }
+
+  private async begin(): Promise<'begun' | TermEnd> {
+    const { config, logger, pool, metrics } = this.ctx;
+    const stream = new ReplicationStream({
+      connectionString: config.sourceUrl,
+      slot: config.slot,
+      publication: config.publication,
+      applicationName: `paysync-capture-${config.slot}`,
+      walSenderTimeoutMs: config.walSenderTimeoutMs || undefined,
+    });
+    this.stream = stream;
+    const session = await stream.open();
+    const ownPid = await claimSlotLease(session, config.slot);
+    if (ownPid === undefined) return 'standby';
+    const timeout = await walSenderTimeoutMs(session);
+    this.lease = new LeaseWatch(pool, config.slot, ownPid, timeout > 0 ? Math.min(LEASE_FRESH_MS, timeout / 2) : LEASE_FRESH_MS, (holder) =>
+      this.end(new LeaseLost(config.slot, holder)),
+    );
+    this.lease.start();
+    this.stillOn();
+
+    const setup = await withStartupLock(pool, async (db) => {
+      const made = await ensureReplicationSetup(db, config);
+      await new SnapshotProgress(db, config.slot).ensureTable();
+      return made;
+    });
+    const progress = new SnapshotProgress(pool, config.slot);
+    if (setup.slotCreated) await progress.restart(config.tables);
+    else if (setup.tablesAdded.length > 0) await progress.restart(setup.tablesAdded);
+    if (setup.slotRecreated) logger.warn({ slot: config.slot }, 'the slot was lost after capturing: created it again, every table is snapshotted anew (PAYSYNC_RESNAPSHOT_ON_SLOT_LOSS)');
+    logger.info({ slot: config.slot, publication: config.publication, slotCreated: setup.slotCreated, tablesAdded: setup.tablesAdded }, 'source ready');
+
+    // From here on an older replica's producer is refused: it cannot write after this term began.
+    this.producer = await connectFencedProducer(this.ctx.kafka, `paysync-capture.${config.topicPrefix}.${config.slot}`);
+    this.stillOn();
+    const producer = this.producer;
+    const codecs = new TableCodecs({
+      serde: new RegistrySerde(this.ctx.registry),
+      topicPrefix: config.topicPrefix,
+      columnPolicy: this.ctx.columnPolicy,
+      ensureTopic: (topic) => this.ensureTopic(topic),
+    });
+    this.sink = new KafkaSink<() => void>(
+      (batch) => sendInTransaction(producer, batch),
+      (marks) => marks.forEach((mark) => mark()),
+      {
+        maxInFlightBytes: config.maxInFlightBytes,
+        maxBatchBytes: Math.min(1024 * 1024, Math.max(64 * 1024, Math.floor(config.maxInFlightBytes / 4))),
+        maxBatchMessages: 2000,
+        lingerMs: 5,
+        onSendError: (err, attempt) => {
+          metrics.produceErrors.inc();
+          logger.error({ err, attempt }, 'Kafka did not acknowledge a batch; retrying it');
+        },
+        stopsOn: (err) => err instanceof ProducerUnusable || isFencedError(err),
+        onStopped: (err) => this.end(err as Error),
+      },
+    );
+    const sink = this.sink;
+    await waitForSlotRelease(
+      pool,
+      config.slot,
+      (pid, waitedMs) => logger.warn({ slot: config.slot, activePid: pid, waitedMs }, 'the slot is in use by a connection that holds no lease (a capture of an older version?); waiting for it'),
+      () => this.ended,
+    );
+    this.acknowledger = new LsnAcknowledger(stream, (lsn) => metrics.confirmedLsn.set(Number(lsnToBigInt(lsn))));
+    const acknowledger = this.acknowledger;
+    const windows = new WatermarkWindows();
+    const database = (await pool.query<{ db: string }>('SELECT current_database() AS db')).rows[0].db;
+    const transactionTopic = config.transactionTopic ? transactionTopicName(config.topicPrefix) : undefined;
+    // One partition: the transaction topic's order is the source's commit order.
+    if (transactionTopic) await ensureTopics(this.ctx.kafka, [{ topic: transactionTopic, numPartitions: 1 }]);
+    this.stillOn();
+    const processor = new ChangeProcessor(database, codecs, (relation) => shapeOfRelation(pool, relation), sink, acknowledger, windows, metrics, transactionTopic, (request) =>
+      this.serveReread(codecs, request),
+    );
+
+    let processed = 0n;
+    void stream
+      .start({
+        onMessage: async (lsn, message) => {
+          if (this.draining || this.ended) await new Promise(() => undefined); // stop reading: flow control pauses the socket
+          processed = lsnToBigInt(lsn);
+          try {
+            await processor.onMessage(lsn, message);
+          } catch (err) {
+            this.end(err as Error);
+            await new Promise(() => undefined);
+          }
+        },
+        onKeepalive: async (serverLsn, replyRequested) => {
+          const serverEnd = lsnToBigInt(serverLsn);
+          if (processed > 0n) metrics.lagBytes.set(Number(serverEnd > processed ? serverEnd - processed : 0n));
+          if (replyRequested) await acknowledger.report(true);
+        },
+        onStreaming: () => {
+          this.streamingSinceMs = performance.now();
+          logger.info({ slot: config.slot, http: this.ctx.httpUrl }, 'capture streaming');
+        },
+        onError: (err) => this.end(err),
+      })
+      .then(
+        () => this.end(new Error('the replication connection ended')),
+        (err: Error) => this.end(err),
+      );
+    this.started = true;
+    acknowledger.start(1000);
+    this.timers.push(setInterval(() => metrics.unacknowledgedBytes.set(sink.unacknowledgedBytes), 1000));
+    this.timers.push(setInterval(() => void this.pollRetainedWal(), 10_000));
+    void this.pollRetainedWal();
+    if (config.heartbeatMs > 0) this.timers.push(setInterval(() => void this.heartbeat(), config.heartbeatMs));
+
+    this.snapshotter = new WatermarkSnapshotter(
+      pool,
+      windows,
+      progress,
+      { emitSnapshotRows: (codec, lsn, rows, absent) => processor.emitSnapshotRows(codec, lsn, rows, absent), acknowledged: () => sink.flush() },
+      metrics,
+      config.snapshotChunkRows,
+      (waitedMs) => logger.warn({ waitedMs }, 'snapshot chunk is waiting for older transactions to end; a long-running transaction on the source delays the snapshot'),
+    );
+    void this.runSnapshots(codecs, progress).catch((err: Error) => this.end(err));
+    return 'begun';
+  }
+
+  private async runSnapshots(codecs: TableCodecs, progress: SnapshotProgress): Promise<void> {
+    const state = await progress.load();
+    for (const table of this.ctx.config.tables) {
+      const saved = state.get(table);
+      if (saved?.done) {
+        this.ctx.metrics.snapshotDone.set({ table }, 1);
+        continue;
+      }
+      const [schema, name] = splitTableName(table);
+      const { codec } = await codecs.forShape(await readTableShape(this.ctx.pool, schema, name));
+      this.ctx.logger.info({ table, resumeAfterRows: saved?.rows ?? 0 }, 'snapshot of table starting');
+      await this.snapshotter?.snapshotTable(codec, saved);
+      if (this.draining || this.ended) return;
+      this.ctx.logger.info({ table }, 'snapshot of table done');
+    }
+  }
+
+  /**
+   * The reconciler's repair: the keys are re-read in watermark windows (DESIGN.md 3.3), one request
+   * after another, beside the stream (which must go on: the windows close in it).
+   */
+  private serveReread(codecs: TableCodecs, request: RereadRequest | Error): void {
+    const { logger, config } = this.ctx;
+    if (request instanceof Error) {
+      logger.warn({ err: request }, 'ignored a re-read request');
+      return;
+    }
+    if (!config.tables.includes(request.table)) {
+      logger.warn({ table: request.table }, 'ignored a re-read request for a table not in PAYSYNC_TABLES');
+      return;
+    }
+    this.rereads = this.rereads
+      .then(async () => {
+        const [schema, name] = splitTableName(request.table);
+        const { codec } = await codecs.forShape(await readTableShape(this.ctx.pool, schema, name));
+        await this.snapshotter?.rereadKeys(codec, request.keys);
+        logger.info({ table: request.table, keys: request.keys.length }, 're-read keys for the reconciler');
+      })
+      .catch((err: Error) => this.end(err));
+  }
+
+  private async ensureTopic(topic: string): Promise<number> {
+    await ensureTopics(this.ctx.kafka, [{ topic, numPartitions: this.ctx.config.topicPartitions }]);
+    return partitionCount(this.ctx.kafka, topic);
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      await this.ctx.pool.query('SELECT pg_logical_emit_message(false, $1, $2)', [HEARTBEAT_PREFIX, String(Date.now())]);
+    } catch (err) {
+      this.ctx.logger.warn({ err }, 'heartbeat failed');
+    }
+  }
+
+  private async pollRetainedWal(): Promise<void> {
+    try {
+      const { rows } = await this.ctx.pool.query<{ retained: string | null }>(
+        'SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) AS retained FROM pg_replication_slots WHERE slot_name = $1',
+        [this.ctx.config.slot],
+      );
+      if (rows[0]?.retained != null) this.ctx.metrics.retainedWalBytes.set(Number(rows[0].retained));
+    } catch (err) {
+      this.ctx.logger.warn({ err }, 'could not read the slot\'s retained WAL');
+    }
+  }
+
+  /** Drops everything of the term: what was not acknowledged is read again by the next one. */
+  private async teardown(): Promise<void> {
+    this.ended = true;
+    this.lease?.stop();
+    this.snapshotter?.stop();
+    this.timers.forEach(clearInterval);
+    this.sink?.abort();
+    this.acknowledger?.stop();
+    await this.stream?.stop().catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
+  }
+}
+
+/** Another replica's replication connection holds the slot's lease now (or none does, after ours ended). */
+export class LeaseLost extends Error {
+  constructor(slot: string, holder: number | undefined) {
+    super(holder === undefined ? `this replica's replication connection no longer holds the lease of slot ${slot}` : `backend ${holder} holds the lease of slot ${slot} now`);
+    this.name = 'LeaseLost';
+  }
+}
