@@ -156,6 +156,7 @@ export class KafkaSink<M> {
         await this.send(topicMessages);
         return;
       } catch (err) {
+        if (this.stopped) return;
         this.options.onSendError?.(err, attempt);
         if (this.options.stopsOn?.(err)) {
           this.abort(err);
