@@ -36,6 +36,8 @@ describe('health server', () => {
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toContain('paysync_test_events_total{service="test"} 3');
     expect(metrics).toContain('paysync_process_resident_memory_bytes');
+    expect(metrics).toContain('paysync_process_cpu_seconds_total{service="test"}');
+    expect(metrics).toMatch(/^paysync_build_info\{version="\d+\.\d+\.\d+",service="test"\} 1$/m);
   });
 });
 
