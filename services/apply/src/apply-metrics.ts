@@ -36,6 +36,14 @@ export class ApplyMetrics {
     this.retries = new Counter({ name: 'paysync_apply_retries_total', help: 'Batches retried after a transient error (target, registry or Kafka).', registers });
   }
 
+  /**
+   * Shows each topic's dead-letter count from the start, at 0: a series that is born at 1 has no
+   * increase Prometheus can see, so the first poison record of a topic would never alert.
+   */
+  readsTopics(topics: string[]): void {
+    for (const topic of topics) this.deadLetters.inc({ topic }, 0);
+  }
+
   batchDone(topic: string, partition: number, outcome: BatchOutcome, highWatermark: bigint, seconds: number): void {
     for (const { table, op, count } of outcome.applied) this.rows.inc({ table, op }, count);
     if (outcome.stale > 0) this.stale.inc(outcome.stale);

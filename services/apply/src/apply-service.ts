@@ -64,6 +64,7 @@ export class ApplyService {
             const [schema, table] = t.split('.');
             return topicName(config.topicPrefix, schema, table);
           });
+    this.metrics.readsTopics(this.topics);
   }
 
   get deadLetterTopic(): string {
