@@ -66,6 +66,9 @@ command -v openssl >/dev/null || NEED+=(openssl)
 find_nginx() { NGINX="$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null || true)"; }
 find_nginx
 [[ -n "$NGINX" ]] || NEED+=(nginx)
+# Prometheus and promtool for the tests of deploy/prometheus: the stack starts no Prometheus, each
+# test runs its own on a port of its own (the package's system service is not used).
+if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then NEED+=(prometheus); fi
 if ((${#NEED[@]})); then
   apt_install "${NEED[@]}"
   find_pg_bin; find_maria_bin; find_java; find_nginx
@@ -73,6 +76,7 @@ if ((${#NEED[@]})); then
   [[ -n "$MARIADBD" && -n "$MARIA_INSTALL_DB" ]] || die "MariaDB binaries not found after install"
   [[ -n "$JAVA" ]] || die "java not found after install"
   [[ -n "$NGINX" ]] || die "nginx not found after install"
+  command -v promtool >/dev/null || die "promtool not found after installing prometheus"
 fi
 JAVA_MAJOR="$("$JAVA" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)"
 [[ "${JAVA_MAJOR:-0}" -ge 17 ]] || die "java 17+ needed (found: $("$JAVA" -version 2>&1 | head -n1))"
