@@ -88,7 +88,7 @@ export class ApplyService {
     await this.target.prepare(this.targetNames);
     await this.untilDone('topics to read', async () => {
       const missing = await missingTopics(this.kafka, this.topics);
-      if (missing.length > 0) throw new Error(`waiting for topics ${missing.join(', ')} (capture creates them when it starts)`);
+      if (missing.length > 0) throw new Error(`waiting for topics ${missing.join(', ')} (${whoCreates(config.mode)})`);
     });
     await this.untilDone('dead-letter topic', () => ensureTopics(this.kafka, [{ topic: this.deadLetterTopic, numPartitions: 1 }]));
     this.producer = createIdempotentProducer(this.kafka);
@@ -169,4 +169,11 @@ export class ApplyService {
     await this.target.close().catch(() => undefined);
     await this.http?.close();
   }
+}
+
+/** What a missing topic waits for: in transactional mode, a capture that writes the transaction topic. */
+function whoCreates(mode: string): string {
+  return mode === 'transactional'
+    ? 'capture creates them when it starts; the transaction topic only with PAYSYNC_TRANSACTION_TOPIC=true: set it on capture, or use PAYSYNC_APPLY_MODE=parallel'
+    : 'capture creates them when it starts';
 }
