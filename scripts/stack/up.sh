@@ -11,7 +11,8 @@
 # and a client certificate; generated passwords are in .stack/secrets. Both are made once.
 # Everything lives in <repo>/.stack (jars in .stack/cache); pids in .stack/pids; addresses in .stack/env.
 # Each part's functions are in its own file beside this one (tls, kafka, registry, postgres, mariadb,
-# nginx .sh); this script checks packages and jars, then starts them. Takes down with scripts/stack/down.sh.
+# nginx .sh); this script checks packages and jars, then starts them, and builds the chart tests' helm
+# (deploy/helm/tool/build.sh). Takes down with scripts/stack/down.sh.
 set -euo pipefail
 
 # shellcheck source=lib.sh
@@ -158,5 +159,8 @@ PAYSYNC_TEST_REGISTRY_PASSWORD=$REGISTRY_PASSWORD
 EOF
 )
 mv "$STACK/env.tmp" "$STACK/env"
+# Not a service: the pinned helm the chart's tests run (quick once built). A failed build leaves the
+# stack up; those tests then say how to build it.
+bash "$REPO_ROOT/deploy/helm/tool/build.sh" || warn "helm was not built: the Helm chart's tests fail until bash deploy/helm/tool/build.sh succeeds"
 log "stack is up in $((SECONDS - T0)) s; wrote .stack/env:"
 cat "$STACK/env"
