@@ -65,6 +65,9 @@ describe('Helm chart renders as the README and values.yaml say', () => {
     expect(monitor.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
     expect(monitor.spec.podMetricsEndpoints).toEqual([{ port: 'http', path: '/metrics', interval: '30s' }]);
     expect(monitor.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'paysync', 'app.kubernetes.io/instance': 'pay' });
+    // deploy/prometheus/alerts.yml groups by job: one job per Deployment.
+    expect(monitor.spec.jobLabel).toBe('paysync/job');
+    for (const d of manifests.filter((m) => m.kind === 'Deployment')) expect(d.spec.template.metadata.labels['paysync/job']).toBe(d.metadata.name);
 
     const [policy] = manifests.filter((m) => m.kind === 'NetworkPolicy');
     expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);

@@ -8,6 +8,8 @@ args: dict "ctx" $ "component" "apply" "target" "replica" "command" "apply" "set
 metadata:
   labels:
     {{- include "paysync.labels" . | nindent 4 }}
+    # The PodMonitor's job: one per Deployment, what deploy/prometheus/alerts.yml groups by.
+    paysync/job: {{ include "paysync.name" . }}
 spec:
   # No paysync service talks to the Kubernetes API.
   automountServiceAccountToken: false
