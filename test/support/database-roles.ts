@@ -29,7 +29,7 @@ export function withLogin(url: string, login: ScratchLogin): string {
 }
 
 /** A client program as scripts/stack finds it: PostgreSQL's newest bin folder first, then PATH. */
-function findProgram(names: string[]): string {
+export function findProgram(names: string[]): string {
   const pgBins = existsSync('/usr/lib/postgresql')
     ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)).map((v) => `/usr/lib/postgresql/${v}/bin`)
     : [];
