@@ -1,6 +1,6 @@
 import { frame } from '@paysync/contract';
-import { createIdempotentProducer, sendAcked } from '@paysync/kafka';
 import { PipelineFixture } from '../../support/pipeline-fixture';
+import { sendRawRecords } from '../../support/raw-records';
 import { readRawTopic } from '../../support/topic-reader';
 import { waitUntil } from '../../support/wait';
 
@@ -19,21 +19,10 @@ describe('dead letters', () => {
     const apply = fixture.startApply();
     await fixture.waitEqual(capture);
     const topic = fixture.capture.topic('public.accounts');
-    const producer = createIdempotentProducer(fixture.capture.kafka);
-    await producer.connect();
-    try {
-      await sendAcked(producer, [
-        {
-          topic,
-          messages: [
-            { key: Buffer.from('garbage key'), value: Buffer.from('these bytes are not Avro'), partition: 0 },
-            { key: frame(987654321, Buffer.from([2])), value: frame(987654321, Buffer.from([0, 0])), partition: 0 },
-          ],
-        },
-      ]);
-    } finally {
-      await producer.disconnect();
-    }
+    await sendRawRecords(fixture.capture.kafka, topic, [
+      { key: Buffer.from('garbage key'), value: Buffer.from('these bytes are not Avro'), partition: 0 },
+      { key: frame(987654321, Buffer.from([2])), value: frame(987654321, Buffer.from([0, 0])), partition: 0 },
+    ]);
     await fixture.capture.db.pool.query(`UPDATE accounts SET balance = balance + 1 WHERE id = 1`);
     await fixture.capture.db.pool.query(`UPDATE accounts SET balance = balance - 1 WHERE id = 2`);
     await fixture.waitEqual(capture);
