@@ -27,12 +27,13 @@ function helmPath(): string {
 
 /** Runs helm on the chart with `values` in a file of its own, as a user's -f would give them. */
 function helm(command: 'template' | 'lint', values: object, extra: string[] = []): string {
+  const program = helmPath();
   const dir = mkdtempSync(join(tmpdir(), 'paysync-helm-'));
   try {
     const file = join(dir, 'values.json');
     writeFileSync(file, JSON.stringify(values));
     const args = command === 'template' ? ['template', 'pay', CHART_DIR, '-f', file, ...extra] : ['lint', CHART_DIR, '--strict', '-f', file, ...extra];
-    return execFileSync(helmPath(), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync(program, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     const { stderr, stdout } = err as { stderr?: string; stdout?: string };
     throw new Error(`helm ${command} failed: ${stderr || stdout || (err as Error).message}`);
