@@ -16,7 +16,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createPool, type Pool } from '@paysync/postgres';
@@ -25,6 +24,7 @@ import { PAYMENTS_COMPARED, PAYMENTS_DDL, PAYMENTS_TABLES } from '../demo/paymen
 import { ensureTopics } from '@paysync/kafka';
 import { deleteRegistrySubjectsStartingWith, deleteTopicsStartingWith } from '../demo/stack-cleanup';
 import { createScratchDatabase, testKafka, uniqueName, type ScratchDatabase } from '../test/support/fixtures';
+import { freePort } from '../test/support/free-port';
 import { PipelineFixture } from '../test/support/pipeline-fixture';
 import { stackAddresses } from '../test/support/stack-addresses';
 import { sleep } from '../test/support/wait';
@@ -100,17 +100,6 @@ async function stopPeer(peer: PeerProcess | undefined, graceMs = 15_000): Promis
   const timer = setTimeout(() => peer.child.kill('SIGKILL'), graceMs);
   await peer.exited;
   clearTimeout(timer);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

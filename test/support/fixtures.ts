@@ -22,9 +22,11 @@ export interface ScratchDatabase {
   drop(): Promise<void>;
 }
 
-/** A PostgreSQL database of the test's own, on the real server, removed by `drop()`. */
-export async function createScratchDatabase(prefix: string): Promise<ScratchDatabase> {
-  const adminUrl = stackAddresses().PAYSYNC_TEST_PG_URL;
+/**
+ * A PostgreSQL database of the test's own, removed by `drop()`: on the stack's server, or on the
+ * server `adminUrl` names (a private cluster, see private-postgres.ts).
+ */
+export async function createScratchDatabase(prefix: string, adminUrl = stackAddresses().PAYSYNC_TEST_PG_URL): Promise<ScratchDatabase> {
   const name = uniqueName(prefix);
   const admin = createPool(adminUrl, { applicationName: 'paysync-test-admin', max: 1 });
   try {
