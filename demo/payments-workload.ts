@@ -33,11 +33,20 @@ function amount(): string {
  */
 export class PaymentsWorkload {
   transactions = 0;
+  /** Transactions cut off by a source that went away (restarted, crashed), when riding out outages. */
+  interrupted = 0;
   private running = false;
   private nextAccount = ACCOUNTS + 1;
   private writers: Promise<void>[] = [];
 
-  constructor(private readonly pool: Pool) {}
+  /**
+   * `rideOutOutages`: a writer whose connection or transaction the source cut off (a restart)
+   * pauses and goes on instead of failing; whether a cut-off COMMIT happened is the source's to say.
+   */
+  constructor(
+    private readonly pool: Pool,
+    private readonly options: { rideOutOutages?: boolean } = {},
+  ) {}
 
   start(writers = 4): void {
     this.running = true;
@@ -51,7 +60,8 @@ export class PaymentsWorkload {
 
   private async write(): Promise<void> {
     while (this.running) {
-      const client = await this.pool.connect();
+      const client = await this.pool.connect().catch((err: Error) => this.rideOut(err));
+      if (!client) continue;
       try {
         await client.query('BEGIN');
         const kind = Math.random();
@@ -64,12 +74,26 @@ export class PaymentsWorkload {
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
         // Concurrent writers may deadlock or find a row gone: that transaction simply did not happen.
-        if (!/deadlock|could not serialize|no account/.test((err as Error).message)) throw err;
+        if (!/deadlock|could not serialize|no account/.test((err as Error).message)) await this.rideOut(err as Error);
       } finally {
         client.release();
       }
     }
   }
+
+  /** Pauses a writer the source cut off, when riding out outages; otherwise (or for any other error) fails it. */
+  private async rideOut(err: Error): Promise<undefined> {
+    if (!this.options.rideOutOutages || !sourceWentAway(err)) throw err;
+    this.interrupted += 1;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return undefined;
+  }
+}
+
+/** The source shutting down, restarting or unreachable (SQLSTATE class 57P, a refused or cut connection). */
+function sourceWentAway(err: Error): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return /^(57P0[1-4]|ECONNREFUSED|ECONNRESET|EPIPE)$/.test(code) || /Connection terminated|not queryable/.test(err.message);
 }
 
 type Db = Pick<Pool, 'query'>;

@@ -29,8 +29,9 @@ export class CaptureFixture {
 
   private constructor(readonly db: ScratchDatabase) {}
 
-  static async create(ddl: string[]): Promise<CaptureFixture> {
-    const db = await createScratchDatabase('paysync_cap');
+  /** `adminUrl`: the server to make the source on, when not the stack's (a private cluster). */
+  static async create(ddl: string[], adminUrl?: string): Promise<CaptureFixture> {
+    const db = await createScratchDatabase('paysync_cap', adminUrl);
     for (const statement of ddl) await db.pool.query(statement);
     return new CaptureFixture(db);
   }

@@ -7,9 +7,12 @@ export function httpAddressOf(service: PaysyncProcess, startedMessage: string): 
   return String(started.http);
 }
 
-/** One scrape of /metrics: every sample line, by metric name with its labels. */
-export async function scrapeMetrics(address: string): Promise<string[]> {
-  const text = await (await fetch(`${address}/metrics`)).text();
+/**
+ * One scrape of /metrics: every sample line, by metric name with its labels. Fails after
+ * `timeoutMs`: a paused (SIGSTOP) process accepts the connection and never answers.
+ */
+export async function scrapeMetrics(address: string, timeoutMs = 10_000): Promise<string[]> {
+  const text = await (await fetch(`${address}/metrics`, { signal: AbortSignal.timeout(timeoutMs) })).text();
   return text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
 }
 

@@ -16,8 +16,9 @@ export class PipelineFixture {
     readonly target: ScratchTarget,
   ) {}
 
-  static async create(targetKind: 'postgres' | 'mysql'): Promise<PipelineFixture> {
-    const capture = await CaptureFixture.create(PAYMENTS_DDL);
+  /** `sourceAdminUrl`: the server to make the source on, when not the stack's (a private cluster). */
+  static async create(targetKind: 'postgres' | 'mysql', sourceAdminUrl?: string): Promise<PipelineFixture> {
+    const capture = await CaptureFixture.create(PAYMENTS_DDL, sourceAdminUrl);
     const target = targetKind === 'postgres' ? await createScratchPostgresTarget() : await createScratchMysqlTarget();
     return new PipelineFixture(capture, target);
   }

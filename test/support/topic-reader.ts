@@ -1,8 +1,8 @@
 import { RegistrySerde, type ChangeEnvelope } from '@paysync/contract';
-import { createConsumer, partitionOffsets, type Kafka } from '@paysync/kafka';
+import type { Kafka, KafkaMessage } from '@paysync/kafka';
 import { SchemaRegistryClient } from '@paysync/registry';
-import { uniqueName } from './fixtures';
 import { stackAddresses } from './stack-addresses';
+import { readToEnd } from './topic-end-reader';
 
 export interface ReadRecord {
   topic: string;
@@ -22,38 +22,23 @@ export interface RawRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: Record<string, string>;
+  /** The producer that wrote its record batch: id and epoch (a newer epoch of a transactional id fences the older). */
+  producer: { id: string; epoch: number };
+}
+
+/** kafkajs keeps the record batch header beside each message without typing it. */
+function producerOf(message: KafkaMessage): RawRecord['producer'] {
+  const context = (message as KafkaMessage & { batchContext?: { producerId?: string; producerEpoch?: number } }).batchContext;
+  return { id: String(context?.producerId ?? '-1'), epoch: context?.producerEpoch ?? -1 };
 }
 
 /** Reads every record of the topic present when called, as bytes. */
 export async function readRawTopic(kafka: Kafka, topic: string): Promise<RawRecord[]> {
-  const highs = await partitionOffsets(kafka, topic);
-  const pending = new Map(highs.filter((p) => p.high > 0n).map((p) => [p.partition, p.high]));
-  if (pending.size === 0) return [];
-  const consumer = createConsumer(kafka, { groupId: uniqueName('paysync-test-reader'), maxBytesPerPartition: 8 * 1024 * 1024 });
   const records: RawRecord[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      consumer
-        .run({
-          autoCommit: false,
-          eachBatch: async ({ batch }) => {
-            for (const message of batch.messages) {
-              const high = pending.get(batch.partition);
-              if (high === undefined || BigInt(message.offset) >= high) continue;
-              const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-              records.push({ partition: batch.partition, offset: message.offset, key: message.key, value: message.value, headers });
-              if (BigInt(message.offset) + 1n >= high) pending.delete(batch.partition);
-            }
-            if (pending.size === 0) resolve();
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
+  await readToEnd(kafka, topic, (partition, message) => {
+    const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+    records.push({ partition, offset: message.offset, key: message.key, value: message.value, headers, producer: producerOf(message) });
+  });
   return records;
 }
 
