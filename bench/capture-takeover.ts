@@ -55,6 +55,7 @@ function streamingLoggedAt(replica: PaysyncProcess, sinceMs: number): number | u
     .find((t) => t >= sinceMs);
 }
 
+/** A steady load of one-row transactions; a failed insert ends the benchmark when it stops. */
 function startWriting(fixture: CaptureFixture): { stop: () => Promise<number> } {
   let running = true;
   let written = 0;
@@ -67,6 +68,8 @@ function startWriting(fixture: CaptureFixture): { stop: () => Promise<number> } 
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
   })();
+  // Kept for stop(): an unhandled rejection here would end the process without its clean-up.
+  loop.catch(() => (running = false));
   return {
     stop: async () => {
       running = false;

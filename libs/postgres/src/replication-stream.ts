@@ -157,6 +157,12 @@ export class ReplicationStream {
   async stop(): Promise<void> {
     this.stopped = true;
     this.proceed?.(false);
-    await this.service?.destroy();
+    // Flow control may have paused the socket, and a paused socket never reports the server's close:
+    // ending the client would wait for it forever. The socket is resumed and, failing that, destroyed.
+    const socket = (this.service as unknown as { _connection?: { stream?: { resume?: () => void; destroy?: () => void } } } | undefined)?._connection?.stream;
+    const ended = this.service?.destroy(); // marks the service stopped first: resumed data is dropped
+    socket?.resume?.();
+    const late = await Promise.race([ended?.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 5000).unref())]);
+    if (late) socket?.destroy?.();
   }
 }

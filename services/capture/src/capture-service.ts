@@ -5,7 +5,7 @@ import { createMetricsRegistry, startHealthServer, type HealthServer, type Logge
 import { checkPostgresAccess, createPool, type Pool } from '@paysync/postgres';
 import { IncompatibleSchemaError, SchemaRegistryClient } from '@paysync/registry';
 import { CaptureMetrics } from './capture-metrics';
-import { RecoveryBackoff, recoveryReason, stopsCapture } from './replica/recovery';
+import { RecoveryBackoff, recoveryReason, stopsCapture, systemPorts } from './replica/recovery';
 import { slotLeaseHolder } from './replica/slot-lease';
 import type { captureSettings } from './settings';
 import { runPreflightChecks } from './startup/preflight-checks';
@@ -78,6 +78,7 @@ export class CaptureService {
 
   private async supervise(newTerm: () => StreamingTerm): Promise<void> {
     const backoff = new RecoveryBackoff();
+    const ports = systemPorts(this.config.sourceUrl, this.config.kafkaBrokers, this.config.schemaRegistryUrl);
     let standbyLogged = false;
     while (!this.draining) {
       const term = newTerm();
@@ -99,7 +100,7 @@ export class CaptureService {
           if (term.streamingSinceMs > 0) this.logger.warn({ err, slot: this.config.slot }, 'capture stepped down: another replica took over');
           continue;
         }
-        const reason = recoveryReason(err);
+        const reason = recoveryReason(err, ports);
         const retryInMs = backoff.next(term.streamingSinceMs > 0 ? performance.now() - term.streamingSinceMs : 0);
         this.metrics.recoveries.inc({ reason });
         this.logger.error({ err, reason, retryInMs }, 'capture recovering in place');

@@ -7,7 +7,9 @@ import type { CaptureMetrics } from './capture-metrics';
 import type { CaptureConfig } from './capture-service';
 import { LeaseWatch } from './replica/lease-watch';
 import { claimSlotLease, walSenderTimeoutMs } from './replica/slot-lease';
+import { OnDemandSnapshots } from './snapshot/on-demand-snapshots';
 import { SnapshotProgress } from './snapshot/snapshot-progress';
+import { SnapshotRequests } from './snapshot/snapshot-requests';
 import { WatermarkSnapshotter } from './snapshot/watermark-snapshotter';
 import { WatermarkWindows } from './snapshot/watermark-windows';
 import { ensureReplicationSetup, waitForSlotRelease } from './startup/replication-setup';
@@ -16,7 +18,7 @@ import { ChangeProcessor, HEARTBEAT_PREFIX } from './stream/change-processor';
 import { KafkaSink } from './stream/kafka-sink';
 import { LsnAcknowledger } from './stream/lsn-acknowledger';
 import { shapeOfRelation } from './stream/relation-shape';
-import { TableCodecs } from './stream/table-codecs';
+import { TableCodecs, type TableCodec } from './stream/table-codecs';
 import { splitTableName } from './table-name';
 
 export interface TermContext {
@@ -50,6 +52,7 @@ export class StreamingTerm {
   private sink: KafkaSink<() => void> | undefined;
   private acknowledger: LsnAcknowledger | undefined;
   private snapshotter: WatermarkSnapshotter | undefined;
+  private onDemand: OnDemandSnapshots | undefined;
   /** Re-read requests, served one after another. */
   private rereads: Promise<void> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
@@ -97,6 +100,7 @@ export class StreamingTerm {
   async drain(): Promise<void> {
     this.draining = true;
     this.snapshotter?.stop();
+    this.onDemand?.stop();
     if (this.sink && this.started && !this.ended) {
       await this.sink.flush().catch(() => undefined);
       await this.acknowledger?.report(true).catch(() => undefined);
@@ -136,6 +140,7 @@ export class StreamingTerm {
     const setup = await withStartupLock(pool, async (db) => {
       const made = await ensureReplicationSetup(db, config);
       await new SnapshotProgress(db, config.slot).ensureTable();
+      await new SnapshotRequests(db, config.slot).ensureTable();
       return made;
     });
     const progress = new SnapshotProgress(pool, config.slot);
@@ -179,14 +184,19 @@ export class StreamingTerm {
     );
     this.acknowledger = new LsnAcknowledger(stream, (lsn) => metrics.confirmedLsn.set(Number(lsnToBigInt(lsn))));
     const acknowledger = this.acknowledger;
+    // Already confirmed, so safe: status updates flow from the start, before Kafka acknowledged
+    // anything of this term (else a slow first batch outlasts wal_sender_timeout and ends the term).
+    const { rows: slotRows } = await pool.query<{ lsn: string | null }>('SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1', [config.slot]);
+    if (slotRows[0]?.lsn) acknowledger.safeUpTo(slotRows[0].lsn);
     const windows = new WatermarkWindows();
     const database = (await pool.query<{ db: string }>('SELECT current_database() AS db')).rows[0].db;
     const transactionTopic = config.transactionTopic ? transactionTopicName(config.topicPrefix) : undefined;
     // One partition: the transaction topic's order is the source's commit order.
     if (transactionTopic) await ensureTopics(this.ctx.kafka, [{ topic: transactionTopic, numPartitions: 1 }]);
     this.stillOn();
-    const processor = new ChangeProcessor(database, codecs, (relation) => shapeOfRelation(pool, relation), sink, acknowledger, windows, metrics, transactionTopic, (request) =>
-      this.serveReread(codecs, request),
+    const processor = new ChangeProcessor(database, codecs, (relation) => shapeOfRelation(pool, relation), sink, acknowledger, windows, metrics, transactionTopic,
+      (request) => this.serveReread(codecs, request),
+      (content) => this.onDemand?.onRequest(content),
     );
 
     let processed = 0n;
@@ -234,6 +244,19 @@ export class StreamingTerm {
       (waitedMs) => logger.warn({ waitedMs }, 'snapshot chunk is waiting for older transactions to end; a long-running transaction on the source delays the snapshot'),
     );
     void this.runSnapshots(codecs, progress).catch((err: Error) => this.end(err));
+    // Only the replica holding the lease gets here: a standby serves no request.
+    this.onDemand = new OnDemandSnapshots({
+      requests: new SnapshotRequests(pool, config.slot),
+      copier: this.snapshotter,
+      codecFor: (table) => this.codecFor(codecs, table),
+      db: pool,
+      tables: config.tables,
+      maxRowsPerSecond: config.snapshotRequestMaxRowsPerSecond,
+      listener: metrics.snapshotRequests,
+      logger,
+      onFatal: (err) => this.end(err),
+    });
+    void this.onDemand.resumePending().catch((err: Error) => this.end(err));
     return 'begun';
   }
 
@@ -245,8 +268,7 @@ export class StreamingTerm {
         this.ctx.metrics.snapshotDone.set({ table }, 1);
         continue;
       }
-      const [schema, name] = splitTableName(table);
-      const { codec } = await codecs.forShape(await readTableShape(this.ctx.pool, schema, name));
+      const codec = await this.codecFor(codecs, table);
       this.ctx.logger.info({ table, resumeAfterRows: saved?.rows ?? 0 }, 'snapshot of table starting');
       await this.snapshotter?.snapshotTable(codec, saved);
       if (this.draining || this.ended) return;
@@ -270,12 +292,16 @@ export class StreamingTerm {
     }
     this.rereads = this.rereads
       .then(async () => {
-        const [schema, name] = splitTableName(request.table);
-        const { codec } = await codecs.forShape(await readTableShape(this.ctx.pool, schema, name));
-        await this.snapshotter?.rereadKeys(codec, request.keys);
+        await this.snapshotter?.rereadKeys(await this.codecFor(codecs, request.table), request.keys);
         logger.info({ table: request.table, keys: request.keys.length }, 're-read keys for the reconciler');
       })
       .catch((err: Error) => this.end(err));
+  }
+
+  /** The codec of a configured table as the source defines it now. */
+  private async codecFor(codecs: TableCodecs, table: string): Promise<TableCodec> {
+    const [schema, name] = splitTableName(table);
+    return (await codecs.forShape(await readTableShape(this.ctx.pool, schema, name))).codec;
   }
 
   private async ensureTopic(topic: string): Promise<number> {
@@ -308,6 +334,7 @@ export class StreamingTerm {
     this.ended = true;
     this.lease?.stop();
     this.snapshotter?.stop();
+    this.onDemand?.stop();
     this.timers.forEach(clearInterval);
     this.sink?.abort();
     this.acknowledger?.stop();

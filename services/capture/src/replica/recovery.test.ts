@@ -1,5 +1,7 @@
 import { SettingError } from '@paysync/config';
-import { RecoveryBackoff, recoveryReason, stopsCapture } from './recovery';
+import { RecoveryBackoff, recoveryReason, stopsCapture, systemPorts } from './recovery';
+
+const ports = systemPorts('postgres://u@db:5433/payments', ['kafka-1:9092', 'kafka-2:9093'], 'https://registry/apis/ccompat/v7');
 
 describe('stopsCapture', () => {
   it('stops on settings to change and missing privileges, wrapped or not', () => {
@@ -18,11 +20,18 @@ describe('stopsCapture', () => {
 
 describe('recoveryReason', () => {
   it('names the system that failed', () => {
-    expect(recoveryReason(Object.assign(new Error('x'), { name: 'KafkaJSNumberOfRetriesExceeded' }))).toBe('kafka');
-    expect(recoveryReason(new Error('schema registry answered 503'))).toBe('registry');
-    expect(recoveryReason(Object.assign(new Error('the database system is shutting down'), { severity: 'FATAL', code: '57P03' }))).toBe('source');
-    expect(recoveryReason(new Error('Connection terminated unexpectedly'))).toBe('source');
-    expect(recoveryReason(new TypeError('x is undefined'))).toBe('other');
+    expect(recoveryReason(Object.assign(new Error('x'), { name: 'KafkaJSNumberOfRetriesExceeded' }), ports)).toBe('kafka');
+    expect(recoveryReason(new Error('schema registry answered 503'), ports)).toBe('registry');
+    expect(recoveryReason(Object.assign(new Error('the database system is shutting down'), { severity: 'FATAL', code: '57P03' }), ports)).toBe('source');
+    expect(recoveryReason(new Error('Connection terminated unexpectedly'), ports)).toBe('source');
+    expect(recoveryReason(new TypeError('x is undefined'), ports)).toBe('other');
+  });
+
+  it('tells a refused connection by its port', () => {
+    const refused = (port: number) => Object.assign(new Error(`connect ECONNREFUSED 127.0.0.1:${port}`), { code: 'ECONNREFUSED', port });
+    expect(recoveryReason(refused(5433), ports)).toBe('source');
+    expect(recoveryReason(new Error('fetch failed', { cause: refused(443) }), ports)).toBe('registry');
+    expect(recoveryReason(refused(9093), ports)).toBe('kafka');
   });
 });
 

@@ -16,14 +16,31 @@ export function stopsCapture(err: unknown): boolean {
   );
 }
 
-export function recoveryReason(err: unknown): RecoveryReason {
+/** The ports of the systems capture talks to, to tell which one refused or dropped a connection. */
+export type SystemPorts = Record<Exclude<RecoveryReason, 'other'>, number[]>;
+
+export function recoveryReason(err: unknown, ports: SystemPorts): RecoveryReason {
   for (const e of causes(err)) {
-    const { name = '', message = '' } = e as { name?: string; message?: string };
+    const { name = '', message = '', port } = e as { name?: string; message?: string; port?: number };
+    if (port !== undefined) {
+      const system = (Object.keys(ports) as (keyof SystemPorts)[]).find((key) => ports[key].includes(port));
+      if (system) return system;
+    }
     if (name.startsWith('KafkaJS') || name === 'ProducerUnusable') return 'kafka';
     if (/registry/i.test(name) || /registry/i.test(message)) return 'registry';
     if ('severity' in (e as object) || /replication connection|Connection terminated|postgres/i.test(message)) return 'source';
   }
   return 'other';
+}
+
+/** The ports of the source, the brokers and the registry, from their URLs and addresses. */
+export function systemPorts(sourceUrl: string, brokers: string[], registryUrl: string): SystemPorts {
+  const urlPort = (url: string, fallback: number) => Number(new URL(url).port || fallback);
+  return {
+    source: [urlPort(sourceUrl, 5432)],
+    kafka: brokers.map((broker) => Number(broker.split(':').pop())),
+    registry: [urlPort(registryUrl, registryUrl.startsWith('https:') ? 443 : 80)],
+  };
 }
 
 /**

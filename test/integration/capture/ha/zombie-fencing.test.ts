@@ -15,7 +15,7 @@ jest.setTimeout(420_000);
  * Kafka acknowledged its first batch, which on a busy machine takes seconds (schemas, topics, the
  * fenced producer's transaction being aborted); below it, terms end one after another.
  */
-const WAL_SENDER_TIMEOUT_MS = 10_000;
+const WAL_SENDER_TIMEOUT_MS = 3000;
 const REPLICA = { PAYSYNC_TRANSACTION_TOPIC: 'true', PAYSYNC_WAL_SENDER_TIMEOUT_MS: String(WAL_SENDER_TIMEOUT_MS) };
 
 /**
