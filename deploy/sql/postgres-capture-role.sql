@@ -13,6 +13,6 @@ SELECT DISTINCT format('GRANT USAGE ON SCHEMA %I TO %I', schema_name, :'role') F
 SELECT format('GRANT SELECT ON TABLE %I.%I TO %I', schema_name, table_name, :'role') FROM paysync_tables \gexec
 -- Watermarks and heartbeats are logical messages (PUBLIC may run it by default; this survives a REVOKE).
 SELECT format('GRANT EXECUTE ON FUNCTION pg_logical_emit_message(boolean, text, text) TO %I', :'role') \gexec
--- Snapshot progress (paysync.capture_snapshot_progress).
+-- Snapshot progress and requests (paysync.capture_snapshot_progress, paysync.capture_snapshot_requests).
 \ir lib/postgres-bookkeeping-schema.sql
 COMMIT;

@@ -23,7 +23,7 @@ describe('paysync CLI', () => {
     const code = await main(['--help']);
     out.restore();
     expect(code).toBe(0);
-    for (const name of ['capture', 'apply', 'reconcile', 'replay', 'status']) expect(out.text()).toMatch(new RegExp(`^  ${name} `, 'm'));
+    for (const name of ['capture', 'apply', 'reconcile', 'replay', 'status', 'snapshot']) expect(out.text()).toMatch(new RegExp(`^  ${name} `, 'm'));
   });
 
   it('each command has --help listing its settings', async () => {
@@ -58,6 +58,6 @@ describe('paysync CLI', () => {
     out.restore();
     const rows = out.text().split('\n').filter((l) => l.startsWith('| `PAYSYNC_'));
     expect(rows.length).toBe(new Set(rows.map((r) => r.split('|')[1])).size);
-    expect(out.text()).toContain('| `PAYSYNC_TABLES` | (required) | capture, apply, reconcile, replay |');
+    expect(out.text()).toContain('| `PAYSYNC_TABLES` | (required) | capture, apply, reconcile, replay, snapshot |');
   });
 });

@@ -13,5 +13,6 @@ export * from './shape-from-schemas';
 export * from './target-names';
 export * from './apply-bookkeeping';
 export * from './reread-request';
+export * from './snapshot-request';
 export * from './column-hash';
 export * from './column-policy';

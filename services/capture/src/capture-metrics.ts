@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from '@paysync/observability';
 import type { ProcessorListener } from './stream/change-processor';
+import { SnapshotRequestMetrics } from './snapshot/snapshot-request-metrics';
 import type { SnapshotListener } from './snapshot/watermark-snapshotter';
 
 /** What an SRE watches of capture: throughput by table and op, lag, retained WAL, errors, snapshot progress. */
@@ -18,6 +19,8 @@ export class CaptureMetrics implements ProcessorListener, SnapshotListener {
   readonly confirmedLsn: Gauge;
   readonly streaming: Gauge;
   readonly recoveries: Counter<'reason'>;
+  /** The requests of paysync snapshot: counted across streaming terms, each term serving its own. */
+  readonly snapshotRequests: SnapshotRequestMetrics;
 
   /** `streaming` is asked at every scrape: the answer is as fresh as the replica's lease check. */
   constructor(registry: Registry, streaming: () => boolean) {
@@ -48,6 +51,7 @@ export class CaptureMetrics implements ProcessorListener, SnapshotListener {
       labelNames: ['reason'],
       registers,
     });
+    this.snapshotRequests = new SnapshotRequestMetrics(registry);
   }
 
   event(table: string, op: string): void {

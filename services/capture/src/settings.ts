@@ -37,6 +37,12 @@ export const captureSettings = {
     min: 1,
     max: 1_000_000,
   }),
+  snapshotRequestMaxRowsPerSecond: integer('PAYSYNC_SNAPSHOT_REQUEST_MAX_ROWS_PER_SECOND', {
+    description: 'Throttle of the snapshots asked for by paysync snapshot: rows read per second at most, capture pausing between chunks (0: as fast as the source and Kafka allow). The snapshots capture makes itself are not throttled.',
+    default: 0,
+    min: 0,
+    max: 1_000_000_000,
+  }),
   maxInFlightBytes: integer('PAYSYNC_MAX_IN_FLIGHT_BYTES', {
     description: 'Memory held by changes sent to Kafka and not yet acknowledged (encoded bytes plus about 256 bytes a message); above it capture stops reading the WAL.',
     default: 8 * 1024 * 1024,

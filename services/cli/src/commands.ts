@@ -1,7 +1,7 @@
 import { applyCommand, replayCommand } from '@paysync/apply';
-import { captureCommand } from '@paysync/capture';
+import { captureCommand, snapshotCommand } from '@paysync/capture';
 import type { Command } from '@paysync/config';
 import { reconcileCommand } from '@paysync/reconciler';
 import { statusCommand } from './status-command';
 
-export const COMMANDS: readonly Command[] = [captureCommand, applyCommand, reconcileCommand, replayCommand, statusCommand] as unknown as Command[];
+export const COMMANDS: readonly Command[] = [captureCommand, applyCommand, reconcileCommand, replayCommand, statusCommand, snapshotCommand] as unknown as Command[];

@@ -1,3 +1,4 @@
+import { recentSnapshotRequests } from '@paysync/capture';
 import { defineCommand, optional, sourceSettings, text } from '@paysync/config';
 import { checkPostgresAccess, createPool } from '@paysync/postgres';
 
@@ -6,10 +7,13 @@ const statusSettings = {
   slot: optional(text('PAYSYNC_SLOT', { description: 'Only this replication slot (all logical slots when unset).', example: 'paysync' })),
 };
 
-/** Replication health of a source at a glance: the WAL level and each logical slot's lag and retained WAL. */
+/** Finished snapshot requests shown beside the unfinished ones (all of those are). */
+const FINISHED_REQUESTS_SHOWN = 10;
+
+/** Replication health of a source at a glance: the WAL level, each logical slot's lag and retained WAL, and the snapshot requests. */
 export const statusCommand = defineCommand({
   name: 'status',
-  summary: 'Show the source\'s replication state: wal_level and each logical slot (active, confirmed LSN, retained WAL).',
+  summary: 'Show the source\'s replication state: wal_level, each logical slot (active, confirmed LSN, retained WAL) and the snapshot requests (paysync snapshot).',
   settings: statusSettings,
   run: async (config) => {
     const pool = createPool(config.sourceUrl, { applicationName: 'paysync-status', max: 1 });
@@ -25,7 +29,18 @@ export const statusCommand = defineCommand({
           ORDER BY slot_name`,
         [config.slot ?? null],
       );
-      process.stdout.write(`${JSON.stringify({ wal_level: level[0]?.wal_level, slots }, null, 2)}\n`);
+      const requests = (await recentSnapshotRequests(pool, config.slot, FINISHED_REQUESTS_SHOWN)).map((r) => ({
+        id: r.id,
+        slot_name: r.slot,
+        table: r.table,
+        where: r.predicate,
+        state: r.state,
+        rows_sent: r.rowsSent,
+        error: r.error,
+        requested_at: r.requestedAt,
+        finished_at: r.finishedAt,
+      }));
+      process.stdout.write(`${JSON.stringify({ wal_level: level[0]?.wal_level, slots, snapshot_requests: requests }, null, 2)}\n`);
       return 0;
     } finally {
       await pool.end();

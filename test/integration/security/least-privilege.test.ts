@@ -112,6 +112,18 @@ describe('least-privilege roles made by deploy/sql', () => {
     await waitUntil(() => `no drift after the repair; last: ${after?.output}`, async () => (after = await reconcile(postgres, reconcilerRole, ['public.accounts'])).code === 0, 120_000, 1000);
   });
 
+  it('serves paysync snapshot run under capture\'s role, whose request table capture made in its own schema', async () => {
+    const { rows } = await source.db.pool.query<{ owner: string; accounts: string }>(
+      `SELECT (SELECT tableowner FROM pg_tables WHERE schemaname = 'paysync' AND tablename = 'capture_snapshot_requests') AS owner, (SELECT count(*) FROM public.accounts WHERE id <= 10) AS accounts`,
+    );
+    expect(rows[0].owner).toBe(captureRole.name);
+    const snapshot = startPaysync('snapshot', source.env(PAYMENTS_TABLES, { PAYSYNC_SOURCE_URL: withLogin(source.db.url, captureRole) }), ['--table', 'public.accounts', '--where', 'id <= 10', '--wait']);
+    processes.push(snapshot);
+    expect(await exitedByItself(snapshot, 'paysync snapshot --wait')).toBe(0);
+    // Nothing changes the first ten accounts here, so every one of them is sent.
+    expect(snapshot.output()).toMatch(new RegExp(`done: ${rows[0].accounts} rows sent`));
+  });
+
   it.each(['postgres', 'mysql'] as const)('stops apply on a %s target whose role lost INSERT and UPDATE on a table, dead-letters nothing, and after the GRANT a restart ends equal', async (kind) => {
     const target = await appliedTarget(kind);
     await waitTargetsEqual(source, capture, [target], PAYMENTS_COMPARED);

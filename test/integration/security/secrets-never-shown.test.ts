@@ -92,15 +92,15 @@ describe('secrets never appear in output', () => {
 
   it('in --help, `paysync settings` and configuration errors', () => {
     const env = { ...secretSettings(source, postgres), PAYSYNC_KAFKA_SASL_PASSWORD: SECRETS.saslPassword };
-    for (const args of [['settings'], ['settings', '--markdown'], ['--help'], ...['capture', 'apply', 'reconcile', 'replay', 'status'].map((c) => [c, '--help'])]) {
+    for (const args of [['settings'], ['settings', '--markdown'], ['--help'], ...['capture', 'apply', 'reconcile', 'replay', 'status', 'snapshot'].map((c) => [c, '--help'])]) {
       const { code, output } = runToEnd(args, env);
       expect({ args, code }).toEqual({ args, code: 0 });
       expectNoSecret(args.join(' '), output);
     }
     // Invalid settings: secret settings given values the commands refuse, each to the commands that read them.
     const invalid: [string[], Record<string, string>][] = [
-      [['capture', 'reconcile'], { PAYSYNC_SOURCE_URL: `postgresql//paysync:${SECRETS.sourcePassword}@db/x` }],
-      [['capture', 'reconcile'], { PAYSYNC_SOURCE_URL: `postgres://paysync:${SECRETS.sourcePassword}@db/x?sslmode=verify-full` }],
+      [['capture', 'reconcile', 'snapshot'], { PAYSYNC_SOURCE_URL: `postgresql//paysync:${SECRETS.sourcePassword}@db/x` }],
+      [['capture', 'reconcile', 'snapshot'], { PAYSYNC_SOURCE_URL: `postgres://paysync:${SECRETS.sourcePassword}@db/x?sslmode=verify-full` }],
       [['capture', 'apply', 'replay', 'reconcile'], { PAYSYNC_KAFKA_SASL_MECHANISM: '', PAYSYNC_KAFKA_SASL_PASSWORD: SECRETS.saslPassword }],
       [['capture', 'apply', 'replay'], { PAYSYNC_SCHEMA_REGISTRY_USERNAME: 'paysync', PAYSYNC_SCHEMA_REGISTRY_PASSWORD: SECRETS.registryPassword, PAYSYNC_SCHEMA_REGISTRY_TOKEN: SECRETS.registryToken }],
       [['capture', 'reconcile'], { PAYSYNC_COLUMN_HASH_KEY: SECRETS.hashKey.slice(0, 20) }],
@@ -129,6 +129,7 @@ describe('secrets never appear in output', () => {
       [['reconcile', '--once'], { PAYSYNC_TARGET_URL: wrongLogin(mariadb.url, SECRETS.targetPassword) }],
       [['reconcile', '--once'], { PAYSYNC_SOURCE_URL: wrongLogin(source.db.url, SECRETS.sourcePassword) }],
       [['status'], { PAYSYNC_SOURCE_URL: wrongLogin(source.db.url, SECRETS.sourcePassword) }],
+      [['snapshot', '--table', 'public.accounts'], { PAYSYNC_SOURCE_URL: wrongLogin(source.db.url, SECRETS.sourcePassword) }],
     ];
     for (const [args, settings] of failing) {
       const { code, output } = runToEnd(args, { ...base, ...settings, PAYSYNC_LOG_LEVEL: 'debug' });

@@ -1,4 +1,5 @@
 import type { Queryable } from '@paysync/postgres';
+import { BOOKKEEPING_SCHEMA, ensureBookkeepingTable } from './bookkeeping-table';
 
 /**
  * Where each table's snapshot stands, kept in the source database (schema `paysync`), so a
@@ -12,9 +13,15 @@ export interface TableProgress {
   done: boolean;
 }
 
-export const PROGRESS_SCHEMA = 'paysync';
 export const PROGRESS_TABLE = 'capture_snapshot_progress';
-const PROGRESS = `${PROGRESS_SCHEMA}.${PROGRESS_TABLE}`;
+const PROGRESS = `${BOOKKEEPING_SCHEMA}.${PROGRESS_TABLE}`;
+const PROGRESS_COLUMNS_DDL = `slot_name text NOT NULL,
+  table_name text NOT NULL,
+  last_key text[],
+  rows_done bigint NOT NULL DEFAULT 0,
+  done boolean NOT NULL DEFAULT false,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (slot_name, table_name)`;
 
 export class SnapshotProgress {
   constructor(
@@ -22,26 +29,8 @@ export class SnapshotProgress {
     private readonly slot: string,
   ) {}
 
-  /**
-   * Creates only what is missing: CREATE ... IF NOT EXISTS needs the privilege to create even when
-   * the object exists, and a least-privilege role (deploy/sql) has no CREATE on the database.
-   */
   async ensureTable(): Promise<void> {
-    const { rows } = await this.db.query<{ schema_found: string; table_found: string }>(
-      `SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1) AS schema_found,
-              EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2) AS table_found`,
-      [PROGRESS_SCHEMA, PROGRESS_TABLE],
-    );
-    if (rows[0].table_found === 't') return;
-    if (rows[0].schema_found !== 't') await this.db.query(`CREATE SCHEMA IF NOT EXISTS ${PROGRESS_SCHEMA}`);
-    await this.db.query(`CREATE TABLE IF NOT EXISTS ${PROGRESS} (
-      slot_name text NOT NULL,
-      table_name text NOT NULL,
-      last_key text[],
-      rows_done bigint NOT NULL DEFAULT 0,
-      done boolean NOT NULL DEFAULT false,
-      updated_at timestamptz NOT NULL DEFAULT now(),
-      PRIMARY KEY (slot_name, table_name))`);
+    await ensureBookkeepingTable(this.db, PROGRESS_TABLE, PROGRESS_COLUMNS_DDL);
   }
 
   async load(): Promise<Map<string, TableProgress>> {

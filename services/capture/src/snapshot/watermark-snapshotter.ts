@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { quoteIdent, qualifiedName, type Queryable } from '@paysync/postgres';
+import { inTransaction, quoteIdent, qualifiedName, type Pool } from '@paysync/postgres';
 import type { TableCodec } from '../stream/table-codecs';
 import { keyText } from '../stream/table-codecs';
+import { chunkQuery } from './chunk-query';
 import type { SnapshotProgress, TableProgress } from './snapshot-progress';
+import { waitForTransactionsInProgress } from './transactions-in-progress';
 import type { ChunkRow, WatermarkWindows } from './watermark-windows';
 
 export const WATERMARK_PREFIX = 'paysync.watermark';
@@ -12,6 +14,17 @@ export interface SnapshotEmitter {
   emitSnapshotRows(codec: TableCodec, highWatermarkLsn: string, rows: ChunkRow[], absent: ChunkRow[]): Promise<void>;
   /** Resolves once everything pushed so far is acknowledged by Kafka. */
   acknowledged(): Promise<void>;
+}
+
+/** One acknowledged chunk: where it ended and what it read and sent. */
+export interface CopiedChunk {
+  /** Primary-key values (PostgreSQL text) of its last row; `after` again when it read none. */
+  lastKey: string[] | null;
+  read: number;
+  /** Rows emitted: those read minus those a streamed change touched inside the window. */
+  sent: number;
+  /** Fewer rows than a chunk: nothing is left after it. */
+  done: boolean;
 }
 
 export interface SnapshotListener {
@@ -28,7 +41,7 @@ export class WatermarkSnapshotter {
   private stopped = false;
 
   constructor(
-    private readonly db: Queryable,
+    private readonly db: Pool,
     private readonly windows: WatermarkWindows,
     private readonly progress: SnapshotProgress,
     private readonly emitter: SnapshotEmitter,
@@ -45,27 +58,30 @@ export class WatermarkSnapshotter {
   async snapshotTable(codec: TableCodec, resumeFrom: TableProgress | undefined): Promise<void> {
     let lastKey = resumeFrom?.lastKey ?? null;
     let rowsDone = resumeFrom?.rows ?? 0;
-    const pk = codec.keyColumns.map(quoteIdent).join(', ');
-    const select = `SELECT * FROM ${qualifiedName(codec.sourceShape.schema, codec.sourceShape.table)}`;
     while (!this.stopped) {
-      const params = lastKey ?? [];
-      const where = lastKey ? ` WHERE (${pk}) > (${params.map((_, i) => `$${i + 1}`).join(', ')})` : '';
-      const sql = `${select}${where} ORDER BY ${pk} LIMIT ${this.chunkRows}`;
-      const rows = await this.readChunk(codec, sql, params);
-      if (rows.length > 0) {
-        const last = rows[rows.length - 1].raw;
-        lastKey = codec.keyColumns.map((c) => last[c] as string);
-        rowsDone += rows.length;
-      }
-      await this.emitter.acknowledged();
-      const done = rows.length < this.chunkRows;
-      await this.progress.save({ table: codec.table, lastKey, rows: rowsDone, done });
-      this.listener.chunkDone(codec.table, rows.length);
-      if (done) {
+      const chunk = await this.copyChunk(codec, lastKey, null);
+      lastKey = chunk.lastKey;
+      rowsDone += chunk.read;
+      await this.progress.save({ table: codec.table, lastKey, rows: rowsDone, done: chunk.done });
+      this.listener.chunkDone(codec.table, chunk.read);
+      if (chunk.done) {
         this.listener.tableDone(codec.table);
         return;
       }
     }
+  }
+
+  /**
+   * The chunk after `after` in key order, of the rows matching `predicate` when one is given (an
+   * on-demand snapshot), between two watermarks; resolves once Kafka acknowledged it, so the
+   * caller may save the returned position.
+   */
+  async copyChunk(codec: TableCodec, after: string[] | null, predicate: string | null): Promise<CopiedChunk> {
+    const { sql, params } = chunkQuery({ schema: codec.sourceShape.schema, table: codec.sourceShape.table, keyColumns: codec.keyColumns }, after, predicate, this.chunkRows);
+    const { read, sent } = await this.readChunk(codec, sql, params);
+    await this.emitter.acknowledged();
+    const last = read.length > 0 ? read[read.length - 1].raw : undefined;
+    return { lastKey: last ? codec.keyColumns.map((c) => last[c] as string) : after, read: read.length, sent, done: read.length < this.chunkRows };
   }
 
   /**
@@ -95,57 +111,41 @@ export class WatermarkSnapshotter {
   }
 
   /**
-   * One chunk between two watermarks; resolves once its surviving rows are pushed to the sink.
-   * `isAbsent` marks rows that stand for an asked key the table does not hold (re-reads only).
+   * One chunk between two watermarks; resolves once its surviving rows are pushed to the sink,
+   * with the rows read and how many went out. `isAbsent` marks rows that stand for an asked key
+   * the table does not hold (re-reads only). The read is a read-only transaction: an on-demand
+   * snapshot's predicate is an operator's text, and whatever it calls may not write.
    */
-  private async readChunk(codec: TableCodec, sql: string, params: string[], isAbsent?: (raw: Record<string, string | null>) => boolean): Promise<ChunkRow[]> {
+  private async readChunk(
+    codec: TableCodec,
+    sql: string,
+    params: string[],
+    isAbsent?: (raw: Record<string, string | null>) => boolean,
+  ): Promise<{ read: ChunkRow[]; sent: number }> {
     const id = randomUUID();
-    let emitted!: () => void;
-    const pushed = new Promise<void>((resolve) => (emitted = resolve));
+    let emitted!: (sent: number) => void;
+    const pushed = new Promise<number>((resolve) => (emitted = resolve));
     const window = this.windows.register({
       id,
       table: codec.table,
       onHighWatermark: async (lsn, survivors, absent) => {
         await this.emitter.emitSnapshotRows(codec, lsn, survivors, absent);
-        emitted();
+        emitted(survivors.length + absent.length);
       },
     });
     try {
       await this.emitWatermark(id, 'low');
-      await this.waitForTransactionsInProgress();
-      const { rows } = await this.db.query<Record<string, string | null>>(sql, params);
+      // A change committed before the low watermark but not visible yet would sit before the window while the chunk shows the old row.
+      await waitForTransactionsInProgress(this.db, this.onSlowTransactions);
+      const { rows } = await inTransaction(this.db, (client) => client.query<Record<string, string | null>>(sql, params), 'BEGIN TRANSACTION READ ONLY');
       const read = rows.map((raw) => ({ absent: isAbsent?.(raw) ?? false, row: { keyText: keyText(codec, raw), raw } }));
       window.rows = read.filter((r) => !r.absent).map((r) => r.row);
       window.absent = read.filter((r) => r.absent).map((r) => r.row);
       await this.emitWatermark(id, 'high');
-      await pushed;
-      return window.rows;
+      return { read: window.rows, sent: await pushed };
     } catch (err) {
       this.windows.forget(id);
       throw err;
-    }
-  }
-
-  /**
-   * A transaction can have its commit in the WAL before the low watermark and yet not be visible
-   * to a query (between its commit record and leaving the proc array: a flush, a synchronous
-   * standby's ack). Its change would then sit before the window while the chunk still shows the
-   * old row, which would win with the newer version. So the chunk is read only once every
-   * transaction that had an xid when the low watermark was written has ended: a fresh xid N is
-   * taken after the watermark, and the chunk waits until the oldest running xid is at least N.
-   */
-  private async waitForTransactionsInProgress(): Promise<void> {
-    const { rows } = await this.db.query<{ next: string }>('SELECT pg_current_xact_id()::text AS next');
-    const next = rows[0].next;
-    const started = Date.now();
-    for (let polls = 0; ; polls++) {
-      const { rows: check } = await this.db.query<{ ended: string }>(
-        'SELECT pg_snapshot_xmin(pg_current_snapshot())::text::numeric >= $1::numeric AS ended',
-        [next],
-      );
-      if (check[0]?.ended === 't') return;
-      if (polls % 500 === 499) this.onSlowTransactions?.(Date.now() - started);
-      await new Promise((r) => setTimeout(r, 2));
     }
   }
 

@@ -1,6 +1,7 @@
 import { SettingError } from '@paysync/config';
 import type { Queryable } from '@paysync/postgres';
-import { PROGRESS_SCHEMA, PROGRESS_TABLE } from '../snapshot/snapshot-progress';
+import { BOOKKEEPING_SCHEMA } from '../snapshot/bookkeeping-table';
+import { PROGRESS_TABLE } from '../snapshot/snapshot-progress';
 
 /** What capture does with its slot at start. */
 export type SlotPlan = 'use' | 'create' | 'recreate';
@@ -17,7 +18,7 @@ export async function planSlot(db: Queryable, slot: string, resnapshotOnSlotLoss
     `SELECT (SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1) AS wal_status,
             EXISTS (SELECT FROM pg_replication_slots WHERE slot_name = $1) AS slot_found,
             to_regclass($2) IS NOT NULL AS progress_table`,
-    [slot, `${PROGRESS_SCHEMA}.${PROGRESS_TABLE}`],
+    [slot, `${BOOKKEEPING_SCHEMA}.${PROGRESS_TABLE}`],
   );
   const state = rows[0];
   const lost = state.wal_status === 'lost';
@@ -34,6 +35,6 @@ export async function planSlot(db: Queryable, slot: string, resnapshotOnSlotLoss
 }
 
 async function hasProgress(db: Queryable, slot: string): Promise<boolean> {
-  const { rows } = await db.query(`SELECT 1 FROM ${PROGRESS_SCHEMA}.${PROGRESS_TABLE} WHERE slot_name = $1 LIMIT 1`, [slot]);
+  const { rows } = await db.query(`SELECT 1 FROM ${BOOKKEEPING_SCHEMA}.${PROGRESS_TABLE} WHERE slot_name = $1 LIMIT 1`, [slot]);
   return rows.length > 0;
 }

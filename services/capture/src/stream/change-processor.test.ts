@@ -1,4 +1,4 @@
-import { REREAD_REQUEST_PREFIX, type ChangeEnvelope, type TableShape } from '@paysync/contract';
+import { REREAD_REQUEST_PREFIX, SNAPSHOT_REQUEST_PREFIX, type ChangeEnvelope, type TableShape } from '@paysync/contract';
 import type { Pgoutput } from '@paysync/postgres';
 import { WATERMARK_PREFIX } from '../snapshot/watermark-snapshotter';
 import { WatermarkWindows } from '../snapshot/watermark-windows';
@@ -92,5 +92,14 @@ describe('ChangeProcessor snapshot versions', () => {
     const processor = new ChangeProcessor('db', {} as TableCodecs, async () => shape, { mark: () => undefined } as unknown as KafkaSink<() => void>, {} as LsnAcknowledger, new WatermarkWindows(), {} as ProcessorListener, undefined, (r) => requests.push(r));
     await processor.onMessage('0/20', { tag: 'message', prefix: REREAD_REQUEST_PREFIX, content: Buffer.from('{"table": 5}') } as unknown as Pgoutput.Message);
     expect(requests).toEqual([expect.any(Error)]);
+  });
+
+  it('hands a snapshot request message on as its content, placing no mark inside its transaction', async () => {
+    const contents: string[] = [];
+    const marks: unknown[] = [];
+    const sink = { mark: (m: unknown) => void marks.push(m) } as unknown as KafkaSink<() => void>;
+    const processor = new ChangeProcessor('db', {} as TableCodecs, async () => shape, sink, {} as LsnAcknowledger, new WatermarkWindows(), {} as ProcessorListener, undefined, undefined, (c) => contents.push(c));
+    await processor.onMessage('0/20', { tag: 'message', prefix: SNAPSHOT_REQUEST_PREFIX, content: Buffer.from('0b9e6f3a-52c4-4d7e-9a0b-1f2e3d4c5b6a') } as unknown as Pgoutput.Message);
+    expect({ contents, marks: marks.length }).toEqual({ contents: ['0b9e6f3a-52c4-4d7e-9a0b-1f2e3d4c5b6a'], marks: 0 });
   });
 });

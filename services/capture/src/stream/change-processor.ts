@@ -1,4 +1,4 @@
-import { COMMIT_MARKER_HEADER, parseRereadRequest, REREAD_REQUEST_PREFIX, type ChangeEnvelope, type RereadRequest, type Row } from '@paysync/contract';
+import { COMMIT_MARKER_HEADER, parseRereadRequest, REREAD_REQUEST_PREFIX, SNAPSHOT_REQUEST_PREFIX, type ChangeEnvelope, type RereadRequest, type Row } from '@paysync/contract';
 import type { Message } from '@paysync/kafka';
 import { lsnToBigInt, type Pgoutput, type RawTuple } from '@paysync/postgres';
 import type { ChunkRow, WatermarkWindows } from '../snapshot/watermark-windows';
@@ -53,6 +53,8 @@ export class ChangeProcessor {
     private readonly transactionTopic?: string,
     /** The reconciler asked for keys to be re-read (or wrote something that is not a request). */
     private readonly onRereadRequest?: (request: RereadRequest | Error) => void,
+    /** `paysync snapshot` wrote a request: the message's content, its id. */
+    private readonly onSnapshotRequest?: (content: string) => void,
   ) {}
 
   async onMessage(lsn: string, message: Pgoutput.Message): Promise<void> {
@@ -151,6 +153,10 @@ export class ChangeProcessor {
       // Served after this point in the stream; once confirmed past, a crash forgets it: the reconciler asks again on its next run.
       this.onRereadRequest?.(parseRereadRequest(Buffer.from(message.content).toString('utf8')));
       this.sink.mark(() => this.acknowledger.safeUpTo(lsn));
+    } else if (message.prefix === SNAPSHOT_REQUEST_PREFIX) {
+      // Transactional, so inside its transaction: the commit after it is the safe point. The request
+      // row is the request; should a crash forget this message, capture finds the row when it streams again.
+      this.onSnapshotRequest?.(Buffer.from(message.content).toString('utf8'));
     } else if (message.prefix === WATERMARK_PREFIX) {
       const { id, edge } = JSON.parse(Buffer.from(message.content).toString('utf8')) as { id: string; edge: 'low' | 'high' };
       if (edge === 'low') this.windows.lowWatermark(id);
