@@ -6,6 +6,7 @@ import type { SnapshotListener } from './snapshot/watermark-snapshotter';
 /** What an SRE watches of capture: throughput by table and op, lag, retained WAL, errors, snapshot progress. */
 export class CaptureMetrics implements ProcessorListener, SnapshotListener {
   readonly events: Counter<'table' | 'op'>;
+  readonly lastEvent: Gauge;
   readonly lagSeconds: Gauge;
   readonly lagBytes: Gauge;
   readonly retainedWalBytes: Gauge;
@@ -26,6 +27,7 @@ export class CaptureMetrics implements ProcessorListener, SnapshotListener {
   constructor(registry: Registry, streaming: () => boolean) {
     const registers = [registry];
     this.events = new Counter({ name: 'paysync_capture_events_total', help: 'Change events sent to Kafka, by table and op (c u d t r).', labelNames: ['table', 'op'], registers });
+    this.lastEvent = new Gauge({ name: 'paysync_capture_last_event_timestamp_seconds', help: 'Unix time capture last handed a change event to Kafka (any table): it stops moving when nothing is captured.', registers });
     this.lagSeconds = new Gauge({ name: 'paysync_capture_lag_seconds', help: 'Seconds between the newest processed commit (or heartbeat) on the source and its processing.', registers });
     this.lagBytes = new Gauge({ name: 'paysync_capture_lag_bytes', help: 'WAL bytes between the server\'s current position and what capture has processed.', registers });
     this.retainedWalBytes = new Gauge({ name: 'paysync_capture_retained_wal_bytes', help: 'WAL the source keeps on disk for this slot (current LSN - restart_lsn).', registers });
@@ -56,6 +58,7 @@ export class CaptureMetrics implements ProcessorListener, SnapshotListener {
 
   event(table: string, op: string): void {
     this.events.inc({ table, op });
+    this.lastEvent.set(Date.now() / 1000);
   }
 
   committed(commitTimeMs: number): void {

@@ -98,6 +98,8 @@ describe('capture events, snapshot resume and metrics', () => {
       expect({ name, value: metricValue(await metricLines(capture, name)) }).toEqual({ name, value: expect.any(Number) });
     }
     expect(metricValue(await metricLines(capture, 'paysync_capture_confirmed_lsn'))).toBeGreaterThan(0);
+    // When the last event went out: within this test's run, not the gauge's initial 0.
+    expect(metricValue(await metricLines(capture, 'paysync_capture_last_event_timestamp_seconds'))).toBeGreaterThan(Date.now() / 1000 - 600);
 
     capture.kill('SIGTERM');
     expect(await capture.exited).toBe(0);
