@@ -1,4 +1,4 @@
-import { readTableShape, RegistrySerde, transactionTopicName, type ColumnPolicy, type RereadRequest } from '@paysync/contract';
+import { readTableShape, RegistrySerde, transactionTopicName, type ColumnPolicy } from '@paysync/contract';
 import { connectFencedProducer, ensureTopics, isFencedError, partitionCount, ProducerUnusable, sendInTransaction, type Kafka, type Producer } from '@paysync/kafka';
 import type { Logger } from '@paysync/observability';
 import { lsnToBigInt, ReplicationStream, type Pool } from '@paysync/postgres';
@@ -7,17 +7,19 @@ import type { CaptureMetrics } from './capture-metrics';
 import type { CaptureConfig } from './capture-service';
 import { LeaseWatch } from './replica/lease-watch';
 import { claimSlotLease, walSenderTimeoutMs } from './replica/slot-lease';
+import { KeyRereads } from './snapshot/key-rereads';
 import { OnDemandSnapshots } from './snapshot/on-demand-snapshots';
 import { SnapshotProgress } from './snapshot/snapshot-progress';
 import { SnapshotRequests } from './snapshot/snapshot-requests';
 import { WatermarkSnapshotter } from './snapshot/watermark-snapshotter';
 import { WatermarkWindows } from './snapshot/watermark-windows';
-import { ensureReplicationSetup, waitForSlotRelease } from './startup/replication-setup';
-import { withStartupLock } from './startup/startup-lock';
-import { ChangeProcessor, HEARTBEAT_PREFIX } from './stream/change-processor';
+import { prepareSource } from './startup/prepare-source';
+import { waitForSlotRelease } from './startup/replication-setup';
+import { ChangeProcessor } from './stream/change-processor';
 import { KafkaSink } from './stream/kafka-sink';
 import { LsnAcknowledger } from './stream/lsn-acknowledger';
 import { shapeOfRelation } from './stream/relation-shape';
+import { emitHeartbeat, measureRetainedWal } from './stream/slot-upkeep';
 import { TableCodecs, type TableCodec } from './stream/table-codecs';
 import { splitTableName } from './table-name';
 
@@ -53,8 +55,6 @@ export class StreamingTerm {
   private acknowledger: LsnAcknowledger | undefined;
   private snapshotter: WatermarkSnapshotter | undefined;
   private onDemand: OnDemandSnapshots | undefined;
-  /** Re-read requests, served one after another. */
-  private rereads: Promise<void> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
   private started = false;
   private draining = false;
@@ -137,17 +137,7 @@ export class StreamingTerm {
     this.lease.start();
     this.stillOn();
 
-    const setup = await withStartupLock(pool, async (db) => {
-      const made = await ensureReplicationSetup(db, config);
-      await new SnapshotProgress(db, config.slot).ensureTable();
-      await new SnapshotRequests(db, config.slot).ensureTable();
-      return made;
-    });
-    const progress = new SnapshotProgress(pool, config.slot);
-    if (setup.slotCreated) await progress.restart(config.tables);
-    else if (setup.tablesAdded.length > 0) await progress.restart(setup.tablesAdded);
-    if (setup.slotRecreated) logger.warn({ slot: config.slot }, 'the slot was lost after capturing: created it again, every table is snapshotted anew (PAYSYNC_RESNAPSHOT_ON_SLOT_LOSS)');
-    logger.info({ slot: config.slot, publication: config.publication, slotCreated: setup.slotCreated, tablesAdded: setup.tablesAdded }, 'source ready');
+    const progress = await prepareSource(pool, config, logger);
 
     // From here on an older replica's producer is refused: it cannot write after this term began.
     this.producer = await connectFencedProducer(this.ctx.kafka, `paysync-capture.${config.topicPrefix}.${config.slot}`);
@@ -194,8 +184,15 @@ export class StreamingTerm {
     // One partition: the transaction topic's order is the source's commit order.
     if (transactionTopic) await ensureTopics(this.ctx.kafka, [{ topic: transactionTopic, numPartitions: 1 }]);
     this.stillOn();
+    const rereads = new KeyRereads(
+      config.tables,
+      (table) => this.codecFor(codecs, table),
+      async (codec, keys) => this.snapshotter?.rereadKeys(codec, keys),
+      logger,
+      (err) => this.end(err),
+    );
     const processor = new ChangeProcessor(database, codecs, (relation) => shapeOfRelation(pool, relation), sink, acknowledger, windows, metrics, transactionTopic,
-      (request) => this.serveReread(codecs, request),
+      (request) => rereads.serve(request),
       (content) => this.onDemand?.onRequest(content),
     );
 
@@ -230,9 +227,9 @@ export class StreamingTerm {
     this.started = true;
     acknowledger.start(1000);
     this.timers.push(setInterval(() => metrics.unacknowledgedBytes.set(sink.unacknowledgedBytes), 1000));
-    this.timers.push(setInterval(() => void this.pollRetainedWal(), 10_000));
-    void this.pollRetainedWal();
-    if (config.heartbeatMs > 0) this.timers.push(setInterval(() => void this.heartbeat(), config.heartbeatMs));
+    this.timers.push(setInterval(() => void measureRetainedWal(pool, config.slot, metrics, logger), 10_000));
+    void measureRetainedWal(pool, config.slot, metrics, logger);
+    if (config.heartbeatMs > 0) this.timers.push(setInterval(() => void emitHeartbeat(pool, logger), config.heartbeatMs));
 
     this.snapshotter = new WatermarkSnapshotter(
       pool,
@@ -276,28 +273,6 @@ export class StreamingTerm {
     }
   }
 
-  /**
-   * The reconciler's repair: the keys are re-read in watermark windows (DESIGN.md 3.3), one request
-   * after another, beside the stream (which must go on: the windows close in it).
-   */
-  private serveReread(codecs: TableCodecs, request: RereadRequest | Error): void {
-    const { logger, config } = this.ctx;
-    if (request instanceof Error) {
-      logger.warn({ err: request }, 'ignored a re-read request');
-      return;
-    }
-    if (!config.tables.includes(request.table)) {
-      logger.warn({ table: request.table }, 'ignored a re-read request for a table not in PAYSYNC_TABLES');
-      return;
-    }
-    this.rereads = this.rereads
-      .then(async () => {
-        await this.snapshotter?.rereadKeys(await this.codecFor(codecs, request.table), request.keys);
-        logger.info({ table: request.table, keys: request.keys.length }, 're-read keys for the reconciler');
-      })
-      .catch((err: Error) => this.end(err));
-  }
-
   /** The codec of a configured table as the source defines it now. */
   private async codecFor(codecs: TableCodecs, table: string): Promise<TableCodec> {
     const [schema, name] = splitTableName(table);
@@ -307,26 +282,6 @@ export class StreamingTerm {
   private async ensureTopic(topic: string): Promise<number> {
     await ensureTopics(this.ctx.kafka, [{ topic, numPartitions: this.ctx.config.topicPartitions }]);
     return partitionCount(this.ctx.kafka, topic);
-  }
-
-  private async heartbeat(): Promise<void> {
-    try {
-      await this.ctx.pool.query('SELECT pg_logical_emit_message(false, $1, $2)', [HEARTBEAT_PREFIX, String(Date.now())]);
-    } catch (err) {
-      this.ctx.logger.warn({ err }, 'heartbeat failed');
-    }
-  }
-
-  private async pollRetainedWal(): Promise<void> {
-    try {
-      const { rows } = await this.ctx.pool.query<{ retained: string | null }>(
-        'SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) AS retained FROM pg_replication_slots WHERE slot_name = $1',
-        [this.ctx.config.slot],
-      );
-      if (rows[0]?.retained != null) this.ctx.metrics.retainedWalBytes.set(Number(rows[0].retained));
-    } catch (err) {
-      this.ctx.logger.warn({ err }, 'could not read the slot\'s retained WAL');
-    }
   }
 
   /** Drops everything of the term: what was not acknowledged is read again by the next one. */
