@@ -7,12 +7,14 @@ export type { Message, Producer, RecordMetadata };
  * all in-sync replicas, one in-flight request per broker so a retry can never reorder a key's
  * history.
  */
-export function createIdempotentProducer(kafka: Kafka, options: { transactionalId?: string; transactionTimeoutMs?: number } = {}): Producer {
+export function createIdempotentProducer(kafka: Kafka, options: { transactionalId?: string; transactionTimeoutMs?: number; firstRetryMs?: number } = {}): Producer {
   return kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     transactionalId: options.transactionalId,
     transactionTimeout: options.transactionTimeoutMs,
+    // An idempotent producer retries without limit (kafkajs' own default for it); only the first wait may change.
+    retry: options.firstRetryMs === undefined ? undefined : { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: options.firstRetryMs },
     allowAutoTopicCreation: false,
   });
 }
@@ -28,7 +30,10 @@ export function createIdempotentProducer(kafka: Kafka, options: { transactionalI
  * without a successor.
  */
 export async function connectFencedProducer(kafka: Kafka, transactionalId: string): Promise<Producer> {
-  const producer = createIdempotentProducer(kafka, { transactionalId, transactionTimeoutMs: 30_000 });
+  // A transaction begun while the coordinator still writes the previous one's markers (a few ms)
+  // is answered CONCURRENT_TRANSACTIONS; the client's first retry after 200 ms would make every
+  // batch wait that long, so a fenced producer retries after 10 ms.
+  const producer = createIdempotentProducer(kafka, { transactionalId, transactionTimeoutMs: 30_000, firstRetryMs: 10 });
   try {
     await producer.connect();
     await (await producer.transaction()).abort();
