@@ -104,6 +104,44 @@ describe('KafkaSink', () => {
     await sink.flush();
     expect(sizes).toEqual([3, 3, 1]);
   });
+  it('sends the batches queued behind a send together, within the batch limits, and reports their marks in order', async () => {
+    const sends: { sizes: Record<string, number[]>; done: ReturnType<typeof deferred> }[] = [];
+    const acked: string[] = [];
+    const sink = new KafkaSink<string>(
+      (batch) => {
+        const done = deferred();
+        sends.push({ sizes: Object.fromEntries(batch.map((t) => [t.topic, t.messages.map((m) => Number(String(m.key)))])), done });
+        return done.promise;
+      },
+      (marks) => acked.push(...marks),
+      { maxInFlightBytes: 1e6, maxBatchBytes: 1e6, maxBatchMessages: 4, lingerMs: 1000 },
+    );
+    await sink.push('a', msg(1));
+    sink.mark('tx1');
+    const first = sink.flush(); // batch 1 goes out and stays unacknowledged
+    for (const [n, topic] of [[2, 'a'], [3, 'b'], [4, 'a'], [5, 'b'], [6, 'a']] as const) {
+      await sink.push(topic, msg(n));
+      sink.mark(`tx${n}`);
+      void sink.flush(); // each closes a batch of one message, queued behind batch 1
+    }
+    expect(sends).toHaveLength(1);
+    sends[0].done.resolve();
+    await first;
+    await new Promise((r) => setTimeout(r, 5));
+    // Four queued batches fit the limit of 4 messages: one send, each topic in push order.
+    expect(sends).toHaveLength(2);
+    expect(sends[1].sizes).toEqual({ a: [2, 4], b: [3, 5] });
+    expect(acked).toEqual(['tx1']);
+    sends[1].done.resolve();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(acked).toEqual(['tx1', 'tx2', 'tx3', 'tx4', 'tx5']);
+    expect(sends).toHaveLength(3);
+    expect(sends[2].sizes).toEqual({ a: [6] });
+    sends[2].done.resolve();
+    await sink.flush();
+    expect(acked).toEqual(['tx1', 'tx2', 'tx3', 'tx4', 'tx5', 'tx6']);
+    expect(sink.unacknowledgedBytes).toBe(0);
+  });
 });
 
 describe('KafkaSink.flush', () => {

@@ -132,25 +132,46 @@ export class KafkaSink<M> {
     void this.drain();
   }
 
+  /**
+   * Sends the queued batches in order. The batches waiting behind a send go out together as one
+   * (up to the batch limits): each send of a fenced producer is a Kafka transaction with a fixed
+   * cost of several round trips, so sending every linger-closed batch on its own would cap a busy
+   * stream at a few hundred sends per second.
+   */
   private async drain(): Promise<void> {
     if (this.sending) return;
     this.sending = true;
     while (this.queue.length > 0 && !this.stopped) {
-      const batch = this.queue[0];
-      if (batch.count > 0) await this.sendUntilAcked(batch);
+      const batches = this.takeSendable();
+      const topics = mergedTopics(batches);
+      if (topics.length > 0) await this.sendUntilAcked(topics);
       if (this.stopped) break;
-      this.queue.shift();
-      this.inFlightBytes -= batch.bytes;
-      if (batch.marks.length > 0) this.onAcked(batch.marks);
-      batch.settled.forEach(({ resolve }) => resolve());
+      this.queue.splice(0, batches.length);
+      for (const batch of batches) {
+        this.inFlightBytes -= batch.bytes;
+        if (batch.marks.length > 0) this.onAcked(batch.marks);
+        batch.settled.forEach(({ resolve }) => resolve());
+      }
       this.releaseWaiters();
     }
     this.sending = false;
   }
 
+  /** The queue's first batch, and the ones after it while together they stay within the batch limits. */
+  private takeSendable(): Batch<M>[] {
+    const taken = [this.queue[0]];
+    let { bytes, count } = this.queue[0];
+    for (const next of this.queue.slice(1)) {
+      if (count + next.count > this.options.maxBatchMessages || bytes + next.bytes > this.options.maxBatchBytes) break;
+      taken.push(next);
+      bytes += next.bytes;
+      count += next.count;
+    }
+    return taken;
+  }
+
   /** A failed batch is retried in place, forever, with backoff: skipping it would lose changes. */
-  private async sendUntilAcked(batch: Batch<M>): Promise<void> {
-    const topicMessages = [...batch.topics].map(([topic, messages]) => ({ topic, messages }));
+  private async sendUntilAcked(topicMessages: TopicMessages[]): Promise<void> {
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
         await this.send(topicMessages);
@@ -175,4 +196,17 @@ export class KafkaSink<M> {
     this.waiters = [];
     waiters.forEach((resolve) => resolve());
   }
+}
+
+/** The batches' messages per topic, each topic's in push order (Kafka keeps that order per partition). */
+function mergedTopics<M>(batches: Batch<M>[]): TopicMessages[] {
+  const merged = new Map<string, Message[]>();
+  for (const batch of batches) {
+    for (const [topic, messages] of batch.topics) {
+      const into = merged.get(topic);
+      if (into) into.push(...messages);
+      else merged.set(topic, [...messages]);
+    }
+  }
+  return [...merged].map(([topic, messages]) => ({ topic, messages }));
 }
