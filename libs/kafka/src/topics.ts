@@ -89,6 +89,23 @@ async function readPartitionOffsets(kafka: Kafka, topic: string): Promise<Partit
   }
 }
 
+/** Each topic's partition offsets over one admin connection; a topic that does not exist is left out. */
+export async function offsetsOfTopics(kafka: Kafka, topics: string[]): Promise<Map<string, PartitionOffsets[]>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const found = new Map<string, PartitionOffsets[]>();
+    for (const topic of topics.filter((t) => existing.has(t))) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      found.set(topic, offsets.map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) })));
+    }
+    return found;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Per partition, the first offset whose record time is at or after `timeMs` (the high watermark when none). */
 export async function offsetsAtTime(kafka: Kafka, topic: string, timeMs: number): Promise<{ partition: number; offset: bigint }[]> {
   const admin = kafka.admin();

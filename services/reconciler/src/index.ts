@@ -1,2 +1,4 @@
 export * from './settings';
 export * from './reconcile-command';
+export { openTargetReader } from './sides/open-side';
+export { readEveryGroupOffsets, type GroupOffset } from './sides/applied-offsets';

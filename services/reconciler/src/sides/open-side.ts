@@ -1,7 +1,7 @@
 import type { HmacPads } from '@paysync/contract';
 import { checkMysqlAccess, createMysqlPool, quoteMysqlIdent } from '@paysync/mysql';
 import { checkPostgresAccess, createPool, qualifiedName } from '@paysync/postgres';
-import { SqlSide } from './sql-side';
+import { SqlSide, type SqlRunner } from './sql-side';
 import type { ComparedTable } from './side';
 
 /** Where a source table is on the target: PostgreSQL keeps schema.table, MariaDB/MySQL the bare name. */
@@ -12,8 +12,6 @@ export type TargetNames = (table: ComparedTable) => { schema?: string; table: st
  * source with the padded hash key when PAYSYNC_COLUMN_HASH is set, to hash as capture did.
  */
 export function openSide(url: string, role: 'source' | 'target', targetName: TargetNames, hmacPads?: HmacPads): SqlSide {
-  const protocol = new URL(url).protocol;
-  const setting = role === 'source' ? 'PAYSYNC_SOURCE_URL' : 'PAYSYNC_TARGET_URL';
   const named = (table: ComparedTable) => {
     if (role === 'source') {
       const [schema, name] = table.label.split('.');
@@ -21,9 +19,22 @@ export function openSide(url: string, role: 'source' | 'target', targetName: Tar
     }
     return targetName(table);
   };
+  const setting = role === 'source' ? 'PAYSYNC_SOURCE_URL' : 'PAYSYNC_TARGET_URL';
+  const runner = openSqlRunner(url, { applicationName: `paysync-reconciler-${role}`, setting, named });
+  return new SqlSide(runner, runner.dialect === 'postgres' ? hmacPads : undefined);
+}
+
+/** A read-only view of a target for `paysync status` (what apply stored there); errors name `setting`. */
+export function openTargetReader(url: string, setting: string): SqlRunner {
+  return openSqlRunner(url, { applicationName: 'paysync-status', setting, named: (table) => ({ table: table.label }) });
+}
+
+function openSqlRunner(url: string, options: { applicationName: string; setting: string; named: TargetNames }): SqlRunner {
+  const { applicationName, setting, named } = options;
+  const protocol = new URL(url).protocol;
   if (protocol === 'postgres:' || protocol === 'postgresql:') {
-    const pool = createPool(url, { applicationName: `paysync-reconciler-${role}`, max: 2, setting });
-    return new SqlSide({
+    const pool = createPool(url, { applicationName, max: 2, setting });
+    return {
       dialect: 'postgres',
       tableName: (table) => {
         const n = named(table);
@@ -32,14 +43,14 @@ export function openSide(url: string, role: 'source' | 'target', targetName: Tar
       query: async (sql, params) => (await pool.query(sql, params)).rows,
       checkAccess: () => checkPostgresAccess(pool, url, setting),
       close: () => pool.end(),
-    }, hmacPads);
+    };
   }
   const pool = createMysqlPool(url, { max: 2, setting });
-  return new SqlSide({
+  return {
     dialect: 'mysql',
     tableName: (table) => quoteMysqlIdent(named(table).table),
     query: async (sql, params) => (await pool.query(sql, params))[0] as Record<string, unknown>[],
     checkAccess: () => checkMysqlAccess(pool, url, setting),
     close: () => pool.end(),
-  });
+  };
 }
