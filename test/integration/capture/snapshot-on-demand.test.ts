@@ -59,7 +59,7 @@ describe('paysync snapshot: on-demand snapshots served by the streaming capture'
   }
 
   function snapshotStatus(): PaysyncProcess {
-    const status = startPaysync('status', { PAYSYNC_SOURCE_URL: fixture.db.url, PAYSYNC_SLOT: fixture.slot });
+    const status = startPaysync('status', { PAYSYNC_SOURCE_URL: fixture.db.url, PAYSYNC_SLOT: fixture.slot }, ['--json']);
     processes.push(status);
     return status;
   }
@@ -184,23 +184,27 @@ describe('paysync snapshot: on-demand snapshots served by the streaming capture'
 
     const status = snapshotStatus();
     expect(await exitedByItself(status, 'paysync status')).toBe(0);
-    const shown = (JSON.parse(status.output()) as { snapshot_requests: Record<string, unknown>[] }).snapshot_requests;
-    expect(shown).toEqual([expect.objectContaining({ id, slot_name: fixture.slot, table: TABLE, where: "region = 'eu'", state: 'done', rows_sent: reported, error: null })]);
+    const shown = (JSON.parse(status.output()) as { source: { status: { snapshotRequests: Record<string, unknown>[] } } }).source.status.snapshotRequests;
+    expect(shown).toEqual([expect.objectContaining({ id, slot: fixture.slot, table: TABLE, where: "region = 'eu'", state: 'done', rowsSent: reported, error: null })]);
   });
 
-  it('resumes a request after capture was killed in the middle of it, and finishes it', async () => {
+  it('resumes a request on the standby that takes over when the streaming replica is killed in the middle of it; a standby serves none', async () => {
+    const standby = fixture.startCapture([TABLE], SETTINGS);
+    processes.push(standby);
+    await waitUntil(() => `the second replica to wait as a standby; it said:\n${standby.output().slice(-3000)}`, () => standby.logs().some((l) => l.msg === 'capture standby: another replica streams the slot'), 120_000, 100);
     const from = await topicEnds();
     const command = snapshot(['--table', TABLE, '--where', "region = 'us'"]);
     expect(await exitedByItself(command, 'paysync snapshot')).toBe(0);
     const id = idOf(command);
     await waitUntil(() => `the request to be under way; capture said:\n${capture.output().slice(-3000)}`, async () => Number((await request(id)).rows_sent) >= 2 * CHUNK_ROWS, 120_000, 20);
+    expect(standby.logs().filter((l) => String(l.msg).startsWith('snapshot request'))).toEqual([]);
     capture.kill('SIGKILL');
     await expectKilled(capture);
     const atKill = await request(id);
     expect({ state: atKill.state, unfinished: Number(atKill.rows_sent) < US }).toEqual({ state: 'running', unfinished: true });
 
-    capture = await fixture.startCaptureStreaming([TABLE], SETTINGS);
-    await waitUntil(() => `the request to finish; capture said:\n${capture.output().slice(-3000)}`, async () => (await request(id)).state === 'done', 180_000, 200);
+    capture = standby;
+    await waitUntil(() => `the request to finish on the replica that took over; it said:\n${capture.output().slice(-3000)}`, async () => (await request(id)).state === 'done', 180_000, 200);
     const resumed = capture.logs().find((l) => l.msg === 'snapshot request starting' && l.request === id);
     expect(Number(resumed?.resumeAfterRows)).toBeGreaterThanOrEqual(Number(atKill.rows_sent));
     await fixture.waitCaughtUp(capture);
