@@ -24,16 +24,24 @@ export class CaptureFixture {
   readonly prefix = uniqueName('pst').replace(/_/g, '-');
   readonly slot = uniqueName('slot');
   readonly publication = uniqueName('pub');
-  readonly kafka: Kafka = testKafka();
+  readonly kafka: Kafka;
   private readonly processes: PaysyncProcess[] = [];
 
-  private constructor(readonly db: ScratchDatabase) {}
+  private constructor(
+    readonly db: ScratchDatabase,
+    private readonly kafkaBrokers: string,
+  ) {
+    this.kafka = testKafka(kafkaBrokers);
+  }
 
-  /** `adminUrl`: the server to make the source on, when not the stack's (a private cluster). */
-  static async create(ddl: string[], adminUrl?: string): Promise<CaptureFixture> {
+  /**
+   * `adminUrl`: the server to make the source on, when not the stack's (a private cluster);
+   * `kafkaBrokers`: the Kafka capture writes to, when not the stack's (a private broker).
+   */
+  static async create(ddl: string[], adminUrl?: string, kafkaBrokers = stackAddresses().PAYSYNC_TEST_KAFKA_BROKERS): Promise<CaptureFixture> {
     const db = await createScratchDatabase('paysync_cap', adminUrl);
     for (const statement of ddl) await db.pool.query(statement);
-    return new CaptureFixture(db);
+    return new CaptureFixture(db, kafkaBrokers);
   }
 
   env(tables: string[], extra: Record<string, string> = {}): Record<string, string> {
@@ -41,7 +49,7 @@ export class CaptureFixture {
     return {
       PAYSYNC_SOURCE_URL: this.db.url,
       PAYSYNC_TABLES: tables.join(','),
-      PAYSYNC_KAFKA_BROKERS: stack.PAYSYNC_TEST_KAFKA_BROKERS,
+      PAYSYNC_KAFKA_BROKERS: this.kafkaBrokers,
       PAYSYNC_SCHEMA_REGISTRY_URL: stack.PAYSYNC_TEST_REGISTRY_URL,
       PAYSYNC_TOPIC_PREFIX: this.prefix,
       PAYSYNC_SLOT: this.slot,

@@ -57,8 +57,9 @@ export async function createScratchDatabase(prefix: string, adminUrl = stackAddr
 
 const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
 
-export function testKafka(): Kafka {
-  return createKafka({ brokers: stackAddresses().PAYSYNC_TEST_KAFKA_BROKERS.split(','), clientId: 'paysync-test', logger: quiet });
+/** A client of the stack's Kafka, or of `brokers` (a private broker). */
+export function testKafka(brokers = stackAddresses().PAYSYNC_TEST_KAFKA_BROKERS): Kafka {
+  return createKafka({ brokers: brokers.split(','), clientId: 'paysync-test', logger: quiet });
 }
 
 export interface ScratchTopics {

@@ -49,6 +49,12 @@ export const captureSettings = {
     min: 1024 * 1024,
     max: 4 * 1024 * 1024 * 1024,
   }),
+  kafkaAckTimeoutMs: integer('PAYSYNC_KAFKA_ACK_TIMEOUT_MS', {
+    description: 'A send to Kafka not acknowledged after this long (a broker away or unable to write) ends the stream: capture turns not ready, logs "capture recovering in place" with reason kafka and reconnects with backoff; what was not acknowledged is read from the slot again, and the unfinished Kafka transaction is never visible to read_committed consumers.',
+    default: 30_000,
+    min: 1000,
+    max: 3_600_000,
+  }),
   resnapshotOnSlotLoss: flag('PAYSYNC_RESNAPSHOT_ON_SLOT_LOSS', {
     description: 'When the slot of a capture that has captured before is missing or invalidated (wal_status = lost), create it again and snapshot every table anew instead of stopping (false: stop, naming the slot, since streaming on from a new slot would leave a gap).',
     default: false,

@@ -157,9 +157,10 @@ export class StreamingTerm {
         maxBatchBytes: Math.min(1024 * 1024, Math.max(64 * 1024, Math.floor(config.maxInFlightBytes / 4))),
         maxBatchMessages: 2000,
         lingerMs: 5,
-        onSendError: (err, attempt) => {
+        ackTimeoutMs: config.kafkaAckTimeoutMs,
+        onSendError: (err, attempt, willRetry) => {
           metrics.produceErrors.inc();
-          logger.error({ err, attempt }, 'Kafka did not acknowledge a batch; retrying it');
+          logger.error({ err, attempt }, willRetry ? 'Kafka did not acknowledge a batch; retrying it' : 'Kafka did not acknowledge a batch; ending the stream');
         },
         stopsOn: (err) => err instanceof ProducerUnusable || isFencedError(err),
         onStopped: (err) => this.end(err as Error),

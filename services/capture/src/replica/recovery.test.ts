@@ -1,5 +1,6 @@
 import { SettingError } from '@paysync/config';
 import { RecoveryBackoff, recoveryReason, stopsCapture, systemPorts } from './recovery';
+import { KafkaAckTimeout } from '../stream/kafka-sink';
 
 const ports = systemPorts('postgres://u@db:5433/payments', ['kafka-1:9092', 'kafka-2:9093'], 'https://registry/apis/ccompat/v7');
 
@@ -21,6 +22,7 @@ describe('stopsCapture', () => {
 describe('recoveryReason', () => {
   it('names the system that failed', () => {
     expect(recoveryReason(Object.assign(new Error('x'), { name: 'KafkaJSNumberOfRetriesExceeded' }), ports)).toBe('kafka');
+    expect(recoveryReason(new KafkaAckTimeout(30_000), ports)).toBe('kafka');
     expect(recoveryReason(new Error('schema registry answered 503'), ports)).toBe('registry');
     expect(recoveryReason(Object.assign(new Error('the database system is shutting down'), { severity: 'FATAL', code: '57P03' }), ports)).toBe('source');
     expect(recoveryReason(new Error('Connection terminated unexpectedly'), ports)).toBe('source');

@@ -26,7 +26,7 @@ export function recoveryReason(err: unknown, ports: SystemPorts): RecoveryReason
       const system = (Object.keys(ports) as (keyof SystemPorts)[]).find((key) => ports[key].includes(port));
       if (system) return system;
     }
-    if (name.startsWith('KafkaJS') || name === 'ProducerUnusable') return 'kafka';
+    if (name.startsWith('KafkaJS') || name === 'ProducerUnusable' || name === 'KafkaAckTimeout') return 'kafka';
     if (/registry/i.test(name) || /registry/i.test(message)) return 'registry';
     if ('severity' in (e as object) || /replication connection|Connection terminated|postgres/i.test(message)) return 'source';
   }

@@ -1,4 +1,4 @@
-import { HELD_MESSAGE_OVERHEAD_BYTES, KafkaSink } from './kafka-sink';
+import { HELD_MESSAGE_OVERHEAD_BYTES, KafkaAckTimeout, KafkaSink } from './kafka-sink';
 
 function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } {
   let resolve!: () => void;
@@ -181,5 +181,28 @@ describe('KafkaSink.flush', () => {
     expect(sends).toBe(1);
     expect(acked).toEqual([]);
     await expect(sink.flush()).rejects.toBe(fenced);
+  });
+});
+
+describe('KafkaSink ack timeout', () => {
+  it('stops with a KafkaAckTimeout when a send is not acknowledged in time, and reports no mark', async () => {
+    const stopped: unknown[] = [];
+    const retries: boolean[] = [];
+    const acked: string[] = [];
+    const sink = new KafkaSink<string>(() => new Promise(() => undefined), (marks) => acked.push(...marks), {
+      maxInFlightBytes: 1e6,
+      maxBatchBytes: 1e6,
+      maxBatchMessages: 1e6,
+      lingerMs: 1,
+      ackTimeoutMs: 30,
+      onSendError: (_err, _attempt, willRetry) => retries.push(willRetry),
+      onStopped: (err) => stopped.push(err),
+    });
+    await sink.push('t', msg(1));
+    sink.mark('tx1');
+    await expect(sink.flush()).rejects.toBeInstanceOf(KafkaAckTimeout);
+    expect(stopped).toEqual([expect.any(KafkaAckTimeout)]);
+    expect(retries).toEqual([false]);
+    expect(acked).toEqual([]);
   });
 });

@@ -23,10 +23,24 @@ export interface KafkaSinkOptions {
   lingerMs: number;
   /** Wait between retries of a failed batch (it is retried in place, never skipped). */
   retryBackoffMs?: (attempt: number) => number;
-  onSendError?: (err: unknown, attempt: number) => void;
+  onSendError?: (err: unknown, attempt: number, willRetry: boolean) => void;
   /** Errors a retry in place cannot fix (a fenced producer): the sink stops and reports the error here. */
   stopsOn?: (err: unknown) => boolean;
+  /**
+   * A send Kafka has not acknowledged after this long stops the sink with a KafkaAckTimeout (the
+   * client retries an unreachable broker inside one send for as long as it likes; capture must
+   * notice, say so, and reconnect instead of looking healthy). Unset: no limit.
+   */
+  ackTimeoutMs?: number;
   onStopped?: (err: unknown) => void;
+}
+
+/** Kafka acknowledged nothing of a send for `ackTimeoutMs`: a broker away, or unable to take writes. */
+export class KafkaAckTimeout extends Error {
+  constructor(ms: number) {
+    super(`Kafka acknowledged nothing of a send for ${ms} ms (PAYSYNC_KAFKA_ACK_TIMEOUT_MS); reconnecting`);
+    this.name = 'KafkaAckTimeout';
+  }
 }
 
 interface Batch<M> {
@@ -174,12 +188,13 @@ export class KafkaSink<M> {
   private async sendUntilAcked(topicMessages: TopicMessages[]): Promise<void> {
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
-        await this.send(topicMessages);
+        await this.acknowledged(this.send(topicMessages));
         return;
       } catch (err) {
         if (this.stopped) return;
-        this.options.onSendError?.(err, attempt);
-        if (this.options.stopsOn?.(err)) {
+        const stops = err instanceof KafkaAckTimeout || (this.options.stopsOn?.(err) ?? false);
+        this.options.onSendError?.(err, attempt, !stops);
+        if (stops) {
           this.abort(err);
           this.options.onStopped?.(err);
           return;
@@ -188,6 +203,19 @@ export class KafkaSink<M> {
         await new Promise((r) => setTimeout(r, wait));
       }
     }
+  }
+
+  /** The send, or a KafkaAckTimeout once it has taken longer than `ackTimeoutMs`. */
+  private acknowledged(send: Promise<unknown>): Promise<unknown> {
+    const limit = this.options.ackTimeoutMs;
+    if (limit === undefined) return send;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new KafkaAckTimeout(limit)), limit);
+    });
+    // A send given up on may still fail later: nobody waits for it then.
+    send.catch(() => undefined);
+    return Promise.race([send, timeout]).finally(() => clearTimeout(timer));
   }
 
   private releaseWaiters(): void {
