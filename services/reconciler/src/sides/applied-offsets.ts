@@ -34,7 +34,8 @@ async function queryOffsets(target: SqlRunner, only: { groupId?: string; topics?
     ? `SELECT to_regclass('${table}') IS NOT NULL AS present`
     : `SELECT COUNT(*) > 0 AS present FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '${table}'`;
   const [{ present }] = await target.query(exists, []);
-  if (!present || present === '0') return [];
+  // PostgreSQL's pools return text ('t' / 'f'), MariaDB a number.
+  if (!['t', 'true', '1', 1, true].includes(present as string)) return [];
   const conditions: string[] = [];
   const params: unknown[] = [];
   if (only.groupId !== undefined) {
