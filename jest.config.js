@@ -21,6 +21,9 @@ const roots = ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/test'];
 const common = { testEnvironment: 'node', moduleNameMapper, transform, rootDir: __dirname, roots };
 
 module.exports = {
+  // Two cores here, so jest's default (cores - 1) would run every suite one after another; the
+  // integration suites mostly wait on the real services, so two at a time halves the wall time.
+  maxWorkers: 2,
   projects: [
     {
       ...common,
