@@ -179,6 +179,15 @@ async function main(): Promise<number> {
     const caughtUp = (Date.now() - stoppedAt) / 1000;
     const applied = await readApplyMetrics(applyUrl);
     const balances = { source: await totalBalance(source), target: await totalBalance(target) };
+    // What an SRE would look at: the pipeline as paysync status sees it, with everything still running.
+    const status = startPaysync('status', {
+      PAYSYNC_SOURCE_URL: sourceUrl,
+      PAYSYNC_SLOT: slot,
+      PAYSYNC_STATUS_TARGET_URLS: targetUrl,
+      PAYSYNC_KAFKA_BROKERS: common.PAYSYNC_KAFKA_BROKERS,
+      PAYSYNC_TOPIC_PREFIX: prefix,
+    });
+    say(`paysync status (exit ${await status.exited}):\n${status.output().trimEnd()}`);
     for (const [name, service] of Object.entries(services)) say(`${name} stopped (exit ${await stopService(service)})`);
 
     console.log(`load: ${load.transactions} transactions in ${load.seconds.toFixed(1)} s (${Math.round(load.transactions / load.seconds)} tx/s, ${WRITERS} writers)`);
