@@ -20,6 +20,7 @@ import { ACCOUNTS } from '../demo/payments-workload';
 import { PipelineFixture } from '../test/support/pipeline-fixture';
 import { sleep } from '../test/support/wait';
 import { log, runBenchmark } from './bench-run';
+import { processUsage, usageText } from './process-usage';
 import { codeVersion } from './machine';
 import { deadline, e2eMachine, positive, now, pipelineAlive, removePipeline, startPipeline, timedLedgerLoad, type Pipeline, type Throughput } from './e2e-pipeline';
 
@@ -156,8 +157,13 @@ async function runMode(mode: string, report: (line: string) => void): Promise<vo
       const result = await latency(pipeline, rate, seconds);
       report(latencyLine(result));
       // A backlog is left behind: a higher rate would measure it, not the pipeline.
-      if (result.fellBehindAt !== undefined && i < rates.length - 1) return report(`latency at ${rates.slice(i + 1).join(', ')} tx/s: skipped (${rate} tx/s already not sustained)`);
+      if (result.fellBehindAt !== undefined && i < rates.length - 1) {
+        report(`latency at ${rates.slice(i + 1).join(', ')} tx/s: skipped (${rate} tx/s already not sustained)`);
+        break;
+      }
     }
+    // For the Helm chart's resource defaults: what each process held and burned over the whole mode.
+    for (const [name, service] of Object.entries(pipeline.services)) report(`${name}: ${usageText(processUsage(service.child.pid))}`);
   } finally {
     await removePipeline(fixture, pipeline);
   }

@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { createScratchDatabase } from '../test/support/fixtures';
 import { startPaysync } from '../test/support/paysync-process';
+import { processUsage, usageText } from './process-usage';
 import { stackAddresses } from '../test/support/stack-addresses';
 import { createScratchMysqlTarget, createScratchPostgresTarget, type ScratchTarget } from '../test/support/target-databases';
 import { atCleanup, log, runBenchmark } from './bench-run';
@@ -96,7 +97,14 @@ async function reconciler(sourceUrl: string, target: ScratchTarget): Promise<Out
   const started = performance.now();
   const run = startPaysync('reconcile', { PAYSYNC_SOURCE_URL: sourceUrl, PAYSYNC_TARGET_URL: target.url, PAYSYNC_TABLES: TABLE, PAYSYNC_RECONCILE_RECHECK_DELAYS_MS: '0' }, ['--once', '--json']);
   const timer = setTimeout(() => run.kill('SIGKILL'), limitMs);
-  const code = await run.exited.finally(() => clearTimeout(timer));
+  // Sampled while it runs (the figures go with the process): for the Helm chart's resource defaults.
+  let usage = processUsage(run.child.pid);
+  const sampler = setInterval(() => (usage = processUsage(run.child.pid) ?? usage), 100);
+  const code = await run.exited.finally(() => {
+    clearTimeout(timer);
+    clearInterval(sampler);
+  });
+  log(`reconciler against ${target.kind}: ${usageText(usage)}`);
   const processSeconds = (performance.now() - started) / 1000;
   const json = run.output().split('\n').find((line) => line.startsWith('{"startedAt"'));
   if ((code !== 0 && code !== 3) || json === undefined) throw new Error(`paysync reconcile exited with ${code} (limit ${limitMs / 1000} s):\n${run.output().slice(-3000)}`);
