@@ -5,6 +5,7 @@ import { LOG, running, waitEventsSent, waitRole } from './replica-health';
 import { StreamingSampler } from './streaming-sampler';
 import { timeTakeover, type Takeover } from './takeover-time';
 import { topicProducers } from './topic-producers';
+import { waitUntil } from '../../../support/wait';
 
 jest.setTimeout(420_000);
 
@@ -54,6 +55,8 @@ describe('capture replicas: takeover after the streaming replica is killed', () 
         standby = await startStandby();
       }
       await waitEventsSent(streaming, 500);
+      // The kills can be over within seconds: watch on under load until the sampler has seen enough.
+      await waitUntil(() => `the sampler to watch the replicas for 60 rounds (${sampler.rounds} so far)`, () => sampler.rounds > 60, 120_000, 100);
     } finally {
       await workload.stop();
       await sampler.stop();
