@@ -3,3 +3,4 @@ export * from './metrics';
 export * from './health-server';
 export * from './shutdown';
 export * from './admin-guard';
+export * from './metrics-text';

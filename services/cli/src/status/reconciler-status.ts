@@ -1,3 +1,5 @@
+import { metricSum, parseMetricsText } from '@paysync/observability';
+
 /** What a running reconciler service reports about its last runs, read from its /metrics. */
 export interface ReconcilerStatus {
   url: string;
@@ -10,29 +12,10 @@ export interface ReconcilerStatus {
   failures: number;
 }
 
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** Prometheus text format, the lines paysync's metrics use: `name{label="v",...} value`. */
-export function parseMetrics(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
-    if (!m) continue;
-    const labels: Record<string, string> = {};
-    for (const [, key, value] of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[key] = value.replace(/\\(.)/g, '$1');
-    samples.push({ name: m[1], labels, value: Number(m[3]) });
-  }
-  return samples;
-}
-
 /** Sums the reconciler's per-table metrics into one line of status. */
 export function reconcilerStatusFrom(url: string, metrics: string): ReconcilerStatus {
-  const samples = parseMetrics(metrics);
-  const sum = (name: string) => samples.filter((s) => s.name === name).reduce((n, s) => n + s.value, 0);
+  const samples = parseMetricsText(metrics);
+  const sum = (name: string) => metricSum(samples, name);
   const successes = samples.filter((s) => s.name === 'paysync_reconcile_last_success_timestamp_seconds');
   const tables = new Set(samples.filter((s) => s.name.startsWith('paysync_reconcile_') && s.labels.table).map((s) => s.labels.table));
   const oldest = successes.length === tables.size && successes.length > 0 ? Math.min(...successes.map((s) => s.value)) : undefined;
