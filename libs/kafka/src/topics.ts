@@ -74,6 +74,10 @@ export interface PartitionOffsets {
   high: bigint;
 }
 
+function asPartitionOffsets(offsets: { partition: number; low: string; high: string }[]): PartitionOffsets[] {
+  return offsets.map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) }));
+}
+
 export function partitionOffsets(kafka: Kafka, topic: string): Promise<PartitionOffsets[]> {
   return withKafkaRetries(() => readPartitionOffsets(kafka, topic));
 }
@@ -82,8 +86,7 @@ async function readPartitionOffsets(kafka: Kafka, topic: string): Promise<Partit
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) }));
+    return asPartitionOffsets(await admin.fetchTopicOffsets(topic));
   } finally {
     await admin.disconnect();
   }
@@ -97,8 +100,7 @@ export async function offsetsOfTopics(kafka: Kafka, topics: string[]): Promise<M
     const existing = new Set(await admin.listTopics());
     const found = new Map<string, PartitionOffsets[]>();
     for (const topic of topics.filter((t) => existing.has(t))) {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      found.set(topic, offsets.map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) })));
+      found.set(topic, asPartitionOffsets(await admin.fetchTopicOffsets(topic)));
     }
     return found;
   } finally {
