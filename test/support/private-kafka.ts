@@ -77,13 +77,19 @@ export async function startPrivateKafka(): Promise<PrivateKafka> {
   const [port, controllerPort] = [await freePort(), await freePort()];
   let broker: ChildProcess | undefined;
 
-  const killNow = (): void => {
+  const removeNow = (): void => {
     broker?.kill('SIGKILL');
-  };
-  process.once('exit', () => {
-    killNow();
     rmSync(dir, { recursive: true, force: true });
-  });
+  };
+  // A worker that ends without running afterAll still takes its broker down.
+  process.once('exit', removeNow);
+  const kill = async (): Promise<void> => {
+    const child = broker;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+  };
 
   const start = async (): Promise<void> => {
     writeFileSync(log, '');
@@ -112,17 +118,12 @@ export async function startPrivateKafka(): Promise<PrivateKafka> {
 
   return {
     brokers: `127.0.0.1:${port}`,
-    kill: async () => {
-      const child = broker;
-      if (!child || child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGKILL');
-      await exited;
-    },
+    kill,
     start,
     logTail: () => (existsSync(log) ? readFileSync(log, 'utf8').slice(-4000) : ''),
     stop: async () => {
-      killNow();
+      process.removeListener('exit', removeNow);
+      await kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };
