@@ -1,4 +1,5 @@
 export type { Kafka } from 'kafkajs';
+export { ConfigResourceTypes } from 'kafkajs';
 export * from './kafka-client';
 export * from './producer';
 export * from './consumer';

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import { ConfigResourceTypes, type Kafka } from 'kafkajs';
 
 export interface TopicSpec {
   topic: string;
@@ -45,6 +45,22 @@ async function createMissingTopics(kafka: Kafka, specs: TopicSpec[]): Promise<vo
         configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
       })),
     });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The topic's configuration as the broker applies it (its own settings and the broker's defaults). */
+export function topicConfig(kafka: Kafka, topic: string): Promise<Map<string, string>> {
+  return withKafkaRetries(() => readTopicConfig(kafka, topic));
+}
+
+async function readTopicConfig(kafka: Kafka, topic: string): Promise<Map<string, string>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }] });
+    return new Map(resources[0].configEntries.map((e) => [e.configName, e.configValue]));
   } finally {
     await admin.disconnect();
   }

@@ -13,6 +13,7 @@ export class CaptureMetrics implements ProcessorListener, SnapshotListener {
   readonly produceErrors: Counter;
   readonly schemaChanges: Counter<'table'>;
   readonly schemaIncompatible: Gauge<'table'>;
+  readonly topicLosesHistory: Gauge<'topic'>;
   readonly unacknowledgedBytes: Gauge;
   readonly snapshotRows: Counter<'table'>;
   readonly snapshotChunks: Counter<'table'>;
@@ -34,6 +35,12 @@ export class CaptureMetrics implements ProcessorListener, SnapshotListener {
     this.produceErrors = new Counter({ name: 'paysync_capture_produce_errors_total', help: 'Failed Kafka sends (each retried, in place or by a new streaming term).', registers });
     this.schemaChanges = new Counter({ name: 'paysync_capture_schema_changes_total', help: 'New schema versions registered after DDL, by table.', labelNames: ['table'], registers });
     this.schemaIncompatible = new Gauge({ name: 'paysync_capture_schema_incompatible', help: '1 while capture is stopped on an incompatible schema change of this table.', labelNames: ['table'], registers });
+    this.topicLosesHistory = new Gauge({
+      name: 'paysync_capture_topic_loses_history',
+      help: '1 when the table topic deletes records by time or size (not compacted): a replay or drill from earliest cannot rebuild the current state from it.',
+      labelNames: ['topic'],
+      registers,
+    });
     this.unacknowledgedBytes = new Gauge({ name: 'paysync_capture_unacknowledged_bytes', help: 'Bytes sent to Kafka and not acknowledged yet.', registers });
     this.snapshotRows = new Counter({ name: 'paysync_capture_snapshot_rows_total', help: 'Rows copied by the snapshot, by table.', labelNames: ['table'], registers });
     this.snapshotChunks = new Counter({ name: 'paysync_capture_snapshot_chunks_total', help: 'Snapshot chunks acknowledged, by table.', labelNames: ['table'], registers });

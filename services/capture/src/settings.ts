@@ -25,6 +25,18 @@ export const captureSettings = {
     min: 1,
     max: 1000,
   }),
+  topicDeleteRetentionMs: integer('PAYSYNC_TOPIC_DELETE_RETENTION_MS', {
+    description: 'delete.retention.ms of the compacted table topics capture creates: how long a delete event and its tombstone stay after compaction reached them. A replica rebuilt or a consumer lagging longer than this may miss deletes; apply\'s PAYSYNC_DELETE_MARKER_RETENTION_MS must be longer.',
+    default: 86_400_000,
+    min: 0,
+    max: 31_536_000_000,
+  }),
+  topicMinCompactionLagMs: integer('PAYSYNC_TOPIC_MIN_COMPACTION_LAG_MS', {
+    description: 'min.compaction.lag.ms of the compacted table topics capture creates: records younger than this are never compacted, so paysync replay with PAYSYNC_REPLAY_UNTIL_LSN/TIME is exact to the point within this head.',
+    default: 86_400_000,
+    min: 0,
+    max: 31_536_000_000,
+  }),
   heartbeatMs: integer('PAYSYNC_HEARTBEAT_INTERVAL_MS', {
     description: 'How often capture writes a heartbeat into the WAL so an idle slot keeps advancing (0 turns it off).',
     default: 10000,

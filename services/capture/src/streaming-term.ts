@@ -1,5 +1,5 @@
 import { readTableShape, RegistrySerde, transactionTopicName, type ColumnPolicy } from '@paysync/contract';
-import { connectFencedProducer, ensureTopics, isFencedError, partitionCount, ProducerUnusable, sendInTransaction, type Kafka, type Producer } from '@paysync/kafka';
+import { connectFencedProducer, ensureTopics, isFencedError, partitionCount, ProducerUnusable, sendInTransaction, topicConfig, type Kafka, type Producer } from '@paysync/kafka';
 import type { Logger } from '@paysync/observability';
 import { lsnToBigInt, ReplicationStream, type Pool } from '@paysync/postgres';
 import type { SchemaRegistryClient } from '@paysync/registry';
@@ -19,6 +19,7 @@ import { ChangeProcessor } from './stream/change-processor';
 import { KafkaSink } from './stream/kafka-sink';
 import { LsnAcknowledger } from './stream/lsn-acknowledger';
 import { shapeOfRelation } from './stream/relation-shape';
+import { historyLoss, tableTopicConfig } from './stream/table-topic-policy';
 import { emitHeartbeat, measureRetainedWal } from './stream/slot-upkeep';
 import { TableCodecs, type TableCodec } from './stream/table-codecs';
 import { splitTableName } from './table-name';
@@ -281,8 +282,12 @@ export class StreamingTerm {
   }
 
   private async ensureTopic(topic: string): Promise<number> {
-    await ensureTopics(this.ctx.kafka, [{ topic, numPartitions: this.ctx.config.topicPartitions }]);
-    return partitionCount(this.ctx.kafka, topic);
+    const { kafka, config, logger, metrics } = this.ctx;
+    await ensureTopics(kafka, [{ topic, numPartitions: config.topicPartitions, config: tableTopicConfig(config) }]);
+    const loss = historyLoss(await topicConfig(kafka, topic));
+    metrics.topicLosesHistory.set({ topic }, loss ? 1 : 0);
+    if (loss) logger.warn({ topic }, `table topic ${topic} loses history: ${loss}`);
+    return partitionCount(kafka, topic);
   }
 
   /** Drops everything of the term: what was not acknowledged is read again by the next one. */

@@ -108,4 +108,18 @@ describe('ApplyLoop and fetches kafkajs resolves without a batch', () => {
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(skips).toEqual(['0-5', '6-6']);
   });
+
+  it('skips from where the last fetch ended when compaction cleaned the offsets before a fetch of only markers', async () => {
+    const skips: string[] = [];
+    const applier: PartitionApplier = { skip: async (s: SkippedRecords) => void skips.push(`${s.first}-${s.last}`), apply: async (b: PartitionBatch) => outcomeAt(b.lastOffset + 1n) };
+    const { emit, batch } = await startedLoop(applier, 5n);
+    emit('join', { memberAssignment: { t: [0] } });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await batch(5, 9, [5, 7, 9]);
+    emit('end', { ...resolvedWithoutBatch(5, 9), batchSize: 3 });
+    emit('end', resolvedWithoutBatch(14, 15));
+    emit('end', resolvedWithoutBatch(16, 16));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(skips).toEqual(['10-15', '16-16']);
+  });
 });

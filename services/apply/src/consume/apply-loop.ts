@@ -44,11 +44,13 @@ export class ApplyLoop {
   /** Per partition, the skips of markers not done yet: a partition's batches and skips run one after another. */
   private readonly skips = new Map<string, Promise<void>>();
   /**
-   * Partitions read from their earliest offset because the target held none, with that offset:
-   * nothing below it exists any more, so a skip from there starts where a target without the
-   * partition's offset stands (0).
+   * Per partition, where the consumer's next fetch starts as the target counts offsets. Kafka
+   * answers a fetch with the first record at or after it, so a fetch that begins later found
+   * nothing in between: offsets a compacted topic cleaned away, or below the earliest one when the
+   * target held none (the position is then 0, where such a target stands). A skip of a fetch of
+   * only markers starts from here, so its compare-and-set matches the stored offset across the gap.
    */
-  private readonly fromEarliest = new Map<string, bigint>();
+  private readonly fetchPositions = new Map<string, bigint>();
 
   constructor(private readonly options: ApplyLoopOptions) {
     this.consumer = createConsumer(options.kafka, { groupId: options.groupId, maxBytesPerPartition: options.maxBytesPerPartition });
@@ -87,11 +89,10 @@ export class ApplyLoop {
       let earliest: Map<number, bigint> | undefined;
       for (const partition of partitions) {
         let offset = await this.options.startOffset(topic, partition);
-        this.fromEarliest.delete(`${topic}:${partition}`);
+        this.fetchPositions.set(`${topic}:${partition}`, offset ?? 0n);
         if (offset === undefined) {
           earliest ??= new Map((await partitionOffsets(this.options.kafka, topic)).map((p) => [p.partition, p.low]));
           offset = earliest.get(partition) ?? 0n;
-          this.fromEarliest.set(`${topic}:${partition}`, offset);
         }
         this.consumer.seek({ topic, partition, offset: offset.toString() });
       }
@@ -126,6 +127,7 @@ export class ApplyLoop {
           options.onRetry(err.cause, this.rewinds);
           await sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(this.rewinds, 8)));
           this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: err.offset.toString() });
+          this.fetchPositions.set(`${batch.topic}:${batch.partition}`, err.offset);
           return;
         }
         options.onRetry(err, attempt);
@@ -142,6 +144,7 @@ export class ApplyLoop {
       return;
     }
     resolveOffset(batch.lastOffset());
+    this.fetchPositions.set(`${batch.topic}:${batch.partition}`, fetched.lastOffset + 1n);
     await this.commitToKafka(batch.topic, batch.partition, outcome.nextOffset);
   }
 
@@ -156,8 +159,10 @@ export class ApplyLoop {
     // A batch apply was handed (it stored its own offset), or a fetch of only records below the position.
     if (batchSize > 0 || firstOffset === null) return;
     const id = `${topic}:${partition}`;
-    const first = this.fromEarliest.get(id) === BigInt(firstOffset) ? 0n : BigInt(firstOffset);
+    const position = this.fetchPositions.get(id);
+    const first = position !== undefined && position < BigInt(firstOffset) ? position : BigInt(firstOffset);
     const skipped = { topic, partition, first, last: BigInt(lastOffset) };
+    this.fetchPositions.set(id, skipped.last + 1n);
     this.skips.set(id, (this.skips.get(id) ?? Promise.resolve()).then(() => this.skip(skipped, BigInt(highWatermark))));
   }
 
