@@ -1,4 +1,5 @@
 export * from './topics';
+export * from './truncate-key';
 export * from './table-shape';
 export * from './catalog';
 export * from './type-mapping';

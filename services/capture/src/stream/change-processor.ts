@@ -138,7 +138,7 @@ export class ChangeProcessor {
     this.windows.truncated(codec.table);
     const value = codec.encodeValue(this.envelope(codec, 't', null, null, this.nextVersion(), false));
     // Every partition gets it, so each partition's consumer sees it in order with that partition's keys.
-    const messages: Message[] = Array.from({ length: codec.partitions }, (_, partition) => ({ key: null, value, partition }));
+    const messages: Message[] = Array.from({ length: codec.partitions }, (_, partition) => ({ key: codec.truncateKey, value, partition }));
     for (const message of messages) await this.sink.push(codec.topic, message);
     await this.copyToTransactionTopic({ key: null, value });
     this.listener.event(codec.table, 't');

@@ -7,14 +7,14 @@ const column = (name: string, typeName: string): ColumnShape => ({ name, typeNam
 const cards: TableShape = { schema: 'public', table: 'cards', columns: [column('id', 'int8'), column('pan', 'text'), column('cvv', 'text'), column('holder', 'text')], primaryKey: ['id'] };
 const tokens: TableShape = { schema: 'public', table: 'tokens', columns: [column('pan', 'text'), column('note', 'text')], primaryKey: ['pan'] };
 
-/** Codecs whose registry keeps each schema it is given and whose encoders keep each value. */
+/** Codecs whose registry keeps each schema it is given and whose encoders keep each value, by subject. */
 function codecs() {
   const schemas = new Map<string, object>();
-  const encoded: unknown[] = [];
+  const encoded: [string, unknown][] = [];
   const serde = {
     encoderFor: async (subject: string, schema: object) => {
       schemas.set(subject, schema);
-      return { schemaId: 1, encode: (value: unknown) => (encoded.push(value), Buffer.from('x')) };
+      return { schemaId: 1, encode: (value: unknown) => (encoded.push([subject, value]), Buffer.from('x')) };
     },
   } as unknown as RegistrySerde;
   const columnPolicy = ColumnPolicy.fromSettings({
@@ -56,7 +56,10 @@ describe('TableCodecs with a column policy', () => {
     const { codecs: all, encoded } = codecs();
     const { codec } = await all.forShape(tokens);
     const { partition } = keyOf(codec, { pan: '4111111111111111', note: 'n' });
-    expect(encoded).toEqual([{ pan: hmac('4111111111111111') } satisfies Row]);
+    expect(encoded).toEqual([
+      ['p.public.tokens-truncate-key', { table: 'public.tokens' }],
+      ['p.public.tokens-key', { pan: hmac('4111111111111111') } satisfies Row],
+    ]);
     expect(partition).toBe(partitionOf(JSON.stringify([hmac('4111111111111111')]), 3));
   });
 

@@ -1,4 +1,21 @@
-import { avroFieldName, avroSchemasFor, keySubject, partitionOf, rowFromPgText, topicName, valueSubject, type ChangeEnvelope, type ColumnPolicy, type RegistrySerde, type Row, type TableMask, type TableShape } from '@paysync/contract';
+import {
+  avroFieldName,
+  avroSchemasFor,
+  keySubject,
+  partitionOf,
+  rowFromPgText,
+  topicName,
+  TRUNCATE_KEY_SCHEMA,
+  truncateKeySubject,
+  valueSubject,
+  type ChangeEnvelope,
+  type ColumnPolicy,
+  type RegistrySerde,
+  type Row,
+  type TableMask,
+  type TableShape,
+  type TruncateKey,
+} from '@paysync/contract';
 import { UNCHANGED_TOAST, type RawTuple } from '@paysync/postgres';
 
 /** Everything needed to turn one table's raw rows into Kafka records, for one schema version. */
@@ -15,6 +32,8 @@ export interface TableCodec {
   keyColumns: string[];
   encodeKey(key: Row): Buffer;
   encodeValue(envelope: ChangeEnvelope): Buffer;
+  /** The key of the table's truncate events (libs/contract truncate-key.ts). */
+  truncateKey: Buffer;
 }
 
 export interface DecodedTuple {
@@ -94,9 +113,10 @@ export class TableCodecs {
     const masked = this.options.columnPolicy.forTable(shape);
     const topic = topicName(this.options.topicPrefix, shape.schema, shape.table);
     const schemas = avroSchemasFor(masked.shape, this.options.topicPrefix);
-    const [key, value, partitions] = await Promise.all([
+    const [key, value, truncateKey, partitions] = await Promise.all([
       this.options.serde.encoderFor<Row>(keySubject(topic), schemas.key),
       this.options.serde.encoderFor<ChangeEnvelope>(valueSubject(topic), schemas.value),
+      this.options.serde.encoderFor<TruncateKey>(truncateKeySubject(topic), TRUNCATE_KEY_SCHEMA),
       this.options.ensureTopic(topic),
     ]);
     const codec: TableCodec = {
@@ -109,6 +129,7 @@ export class TableCodecs {
       keyColumns: shape.primaryKey,
       encodeKey: key.encode,
       encodeValue: value.encode,
+      truncateKey: truncateKey.encode({ table }),
     };
     this.current.set(table, { fingerprint: print, codec });
     return { codec, changed: known !== undefined };
