@@ -70,6 +70,8 @@ find_nginx
 # Prometheus and promtool for the tests of deploy/prometheus: the stack starts no Prometheus, each
 # test runs its own on a port of its own (the package's system service is not used).
 if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then NEED+=(prometheus); fi
+# The Pushgateway for the drill's test (paysync drill pushes its metrics at its end).
+command -v prometheus-pushgateway >/dev/null || NEED+=(prometheus-pushgateway)
 if ((${#NEED[@]})); then
   apt_install "${NEED[@]}"
   find_pg_bin; find_maria_bin; find_java; find_nginx
@@ -78,6 +80,7 @@ if ((${#NEED[@]})); then
   [[ -n "$JAVA" ]] || die "java not found after install"
   [[ -n "$NGINX" ]] || die "nginx not found after install"
   command -v promtool >/dev/null || die "promtool not found after installing prometheus"
+  command -v prometheus-pushgateway >/dev/null || die "prometheus-pushgateway not found after installing it"
 fi
 JAVA_MAJOR="$("$JAVA" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)"
 [[ "${JAVA_MAJOR:-0}" -ge 17 ]] || die "java 17+ needed (found: $("$JAVA" -version 2>&1 | head -n1))"

@@ -58,6 +58,6 @@ describe('paysync CLI', () => {
     out.restore();
     const rows = out.text().split('\n').filter((l) => l.startsWith('| `PAYSYNC_'));
     expect(rows.length).toBe(new Set(rows.map((r) => r.split('|')[1])).size);
-    expect(out.text()).toContain('| `PAYSYNC_TABLES` | (required) | capture, apply, reconcile, replay, snapshot |');
+    expect(out.text()).toContain('| `PAYSYNC_TABLES` | (required) | capture, apply, reconcile, replay, snapshot, drill |');
   });
 });

@@ -4,3 +4,4 @@ export * from './health-server';
 export * from './shutdown';
 export * from './admin-guard';
 export * from './metrics-text';
+export * from './pushgateway';

@@ -1,9 +1,7 @@
 import { defineCommand, optional, SettingError, text } from '@paysync/config';
-import { checkKafkaAccess, offsetsAtTime, partitionOffsets } from '@paysync/kafka';
 import { createLogger, onShutdownSignal } from '@paysync/observability';
 import { lsnToBigInt } from '@paysync/postgres';
-import { ApplyService } from './apply-service';
-import { ReplayProgress } from './replay/replay-progress';
+import { ReplayRun } from './replay/replay-run';
 import { parseReplayStart, type ReplayStart } from './replay/replay-start';
 import { applySettings } from './settings';
 
@@ -39,38 +37,28 @@ export const replayCommand = defineCommand({
       return 2;
     }
     const untilLsn = config.replayUntilLsn === undefined ? undefined : lsnToBigInt(config.replayUntilLsn);
-    const progress = new ReplayProgress(process.stderr);
-    let service: ApplyService;
+    let run: ReplayRun;
     try {
-      service = new ApplyService(config, logger, {
-        http: false,
-        stopBefore:
-          untilLsn === undefined && untilTimeMs === undefined
-            ? undefined
-            : (change) => (untilLsn !== undefined && change.version.lsn > untilLsn) || (untilTimeMs !== undefined && change.commitTimeMs > untilTimeMs),
-        onBatch: (topic, partition, outcome) => progress.batch(topic, partition, outcome),
-      });
+      run = new ReplayRun(
+        config,
+        logger,
+        start,
+        process.stderr,
+        untilLsn === undefined && untilTimeMs === undefined
+          ? undefined
+          : (change) => (untilLsn !== undefined && change.version.lsn > untilLsn) || (untilTimeMs !== undefined && change.commitTimeMs > untilTimeMs),
+      );
     } catch (err) {
       process.stderr.write(`paysync replay: ${(err as Error).message}\n`);
       return 2;
     }
-    const removeHandlers = onShutdownSignal(logger, () => service.stop());
+    const { service, progress } = run;
+    const removeHandlers = onShutdownSignal(logger, () => {
+      progress.close();
+      return service.stop();
+    });
     try {
-      await checkKafkaAccess(config);
-      // Start positions and the end (each partition's high watermark now) are fixed before consuming.
-      for (const topic of service.topics) {
-        const bounds = await partitionOffsets(service.kafka, topic);
-        const atTime = start.kind === 'time' ? await offsetsAtTime(service.kafka, topic, start.timeMs) : [];
-        for (const { partition, low, high } of bounds) {
-          const given = start.kind === 'offsets' ? start.offsets.get(`${topic}:${partition}`) : atTime.find((o) => o.partition === partition)?.offset;
-          progress.partition(topic, partition, given ?? low, high);
-        }
-      }
-      await service.target.prepare(service.targetNames);
-      await resetStoredOffsets(service, config.groupId, progress.starts());
-      progress.begin();
-      await service.start();
-      await Promise.race([progress.caughtUp(() => service.applyLoop?.finished ?? new Set()), service.failed]);
+      await run.catchUp();
       await service.stop();
       progress.summary(service.deadLetterTopic);
       return 0;
@@ -85,18 +73,3 @@ export const replayCommand = defineCommand({
     }
   },
 });
-
-/** The group's offsets in the target are set to the replay's start, so the same code path resumes from there. */
-async function resetStoredOffsets(service: ApplyService, groupId: string, starts: { topic: string; partition: number; offset: bigint }[]): Promise<void> {
-  const tx = await service.target.begin();
-  try {
-    for (const { topic, partition, offset } of starts) {
-      await tx.lockOffset(groupId, topic, partition);
-      await tx.saveOffset(groupId, topic, partition, offset);
-    }
-    await tx.commit();
-  } catch (err) {
-    await tx.rollback();
-    throw err;
-  }
-}

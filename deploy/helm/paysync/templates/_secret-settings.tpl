@@ -6,6 +6,7 @@ a pod spec or in values. test/unit/helm/chart-settings.test.ts holds this list t
 {{- define "paysync.secretSettings" -}}
 PAYSYNC_ADMIN_TOKEN
 PAYSYNC_COLUMN_HASH_KEY
+PAYSYNC_DRILL_PUSHGATEWAY_URL
 PAYSYNC_KAFKA_SASL_PASSWORD
 PAYSYNC_KAFKA_SSL_KEY_FILE
 PAYSYNC_RECONCILE_WEBHOOK_URL

@@ -20,6 +20,7 @@ export class ReplayProgress {
   private startedAt = Date.now();
   private timer: NodeJS.Timeout | undefined;
   private lastLine = 0;
+  private closed = false;
 
   constructor(private readonly out: NodeJS.WriteStream) {}
 
@@ -44,22 +45,29 @@ export class ReplayProgress {
     this.deadLetters += outcome.deadLetters;
   }
 
-  /** Resolves once each partition reached its end (or replay's upper bound). */
+  /** Resolves once each partition reached its end (or replay's upper bound); rejects once closed before. */
   async caughtUp(finished: () => Set<string>): Promise<void> {
     for (;;) {
+      if (this.closed) throw new Error('stopped before every partition caught up');
       const done = finished();
       if ([...this.partitions.entries()].every(([id, p]) => p.next >= p.end || done.has(id))) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 
+  /** What the replay did since it began: records read (Kafka's markers counted), rows written, dead letters. */
+  totals(): { records: number; rowsWritten: number; deadLetters: number; seconds: number } {
+    const rowsWritten = [...this.applied.values()].reduce((sum, n) => sum + n, 0);
+    return { records: this.done(), rowsWritten, deadLetters: this.deadLetters, seconds: (Date.now() - this.startedAt) / 1000 };
+  }
+
   summary(deadLetterTopic: string): void {
     this.close();
     this.draw(true);
-    const seconds = (Date.now() - this.startedAt) / 1000;
+    const { records, seconds } = this.totals();
     const lines = [
       '',
-      `replay caught up in ${seconds.toFixed(1)} s: ${this.done().toLocaleString('en-US')} records read (${Math.round(this.done() / Math.max(seconds, 0.001)).toLocaleString('en-US')} records/s)`,
+      `replay caught up in ${seconds.toFixed(1)} s: ${records.toLocaleString('en-US')} records read (${Math.round(records / Math.max(seconds, 0.001)).toLocaleString('en-US')} records/s)`,
       ...[...this.applied.entries()].sort().map(([what, count]) => `  ${what}: ${count.toLocaleString('en-US')}`),
       `  skipped as older than the target (version guard): ${this.stale.toLocaleString('en-US')}`,
       `  dead letters: ${this.deadLetters.toLocaleString('en-US')}${this.deadLetters > 0 ? ` (topic ${deadLetterTopic})` : ''}`,
@@ -68,6 +76,7 @@ export class ReplayProgress {
   }
 
   close(): void {
+    this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }
