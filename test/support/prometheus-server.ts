@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
-import { prometheusProgram } from './prometheus-programs';
+import { prometheusProgram, stopProgram } from './prometheus-programs';
 import { waitUntil } from './wait';
 
 export interface ScrapeJob {
@@ -94,13 +94,7 @@ export class PrometheusServer {
 
   /** SIGTERM, SIGKILL if it is still there after 15 s; then its directory goes. */
   async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise((resolve) => this.child.once('exit', resolve));
-      this.child.kill('SIGTERM');
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopProgram(this.child);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,11 +1,12 @@
 import type { ComparedTable } from '../../../demo/compare-rows';
-import { ConfigResourceTypes, ensureTopics, partitionOffsets, topicConfig } from '@paysync/kafka';
+import { ensureTopics, partitionOffsets, topicConfig } from '@paysync/kafka';
 import { applyEnv, tableDifferences } from '../../support/applied-targets';
 import { CaptureFixture } from '../../support/capture-fixture';
 import { uniqueName } from '../../support/fixtures';
 import { httpAddressOf, sampleValue, scrapeMetrics } from '../../support/metrics-scrape';
 import { startPaysync, type PaysyncProcess } from '../../support/paysync-process';
 import { createScratchPostgresTarget, type ScratchTarget } from '../../support/target-databases';
+import { setTopicConfig } from '../../support/topic-admin';
 import { topicRecordCount } from '../../support/topic-reader';
 import { waitUntil } from '../../support/wait';
 
@@ -61,7 +62,7 @@ describe('replay of a compacted table topic', () => {
 
     // alterConfigs replaces every override of the topic. Small segments and no lag: the cleaner compacts every segment but the one being written.
     const produced = await topicRecordCount(source.kafka, topic);
-    await alterTopic(source, topic, { 'cleanup.policy': 'compact', 'segment.ms': '100', 'min.cleanable.dirty.ratio': '0.01', 'min.compaction.lag.ms': '0', 'delete.retention.ms': '0' });
+    await setTopicConfig(source.kafka, topic, { 'cleanup.policy': 'compact', 'segment.ms': '100', 'min.cleanable.dirty.ratio': '0.01', 'min.compaction.lag.ms': '0', 'delete.retention.ms': '0' });
     let tick = 0;
     let held = produced;
     await waitUntil(
@@ -87,16 +88,3 @@ describe('replay of a compacted table topic', () => {
     expect(Number(count)).toBe(ROWS - ROWS / 5);
   });
 });
-
-async function alterTopic(source: CaptureFixture, topic: string, config: Record<string, string>): Promise<void> {
-  const admin = source.kafka.admin();
-  await admin.connect();
-  try {
-    await admin.alterConfigs({
-      validateOnly: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: Object.entries(config).map(([name, value]) => ({ name, value })) }],
-    });
-  } finally {
-    await admin.disconnect();
-  }
-}

@@ -94,7 +94,7 @@ function mysqlServer(url: string): Server {
   };
   return {
     exists: () => onAdmin(async (pool) => ((await pool.query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [name]))[0] as unknown[]).length === 1),
-    create: () => onAdmin(async (pool) => void (await pool.query(`CREATE DATABASE ${quoteMysqlIdent(name)}`))),
+    create: () => onAdmin(async (pool) => void (await pool.query(`CREATE DATABASE ${quoteMysqlIdent(name)} CHARACTER SET utf8mb4`))),
     drop: () => onAdmin(async (pool) => void (await pool.query(`DROP DATABASE IF EXISTS ${quoteMysqlIdent(name)}`))),
     tables: () =>
       onAdmin(async (pool) => {
