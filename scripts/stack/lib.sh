@@ -28,6 +28,9 @@ MARIA_DATA="$MARIA_HOME/data"
 MARIA_SOCK="$MARIA_HOME/mysqld.sock"
 KAFKA_HOME="$STACK/kafka"
 REGISTRY_HOME="$STACK/registry"
+# the registry keeps its schemas in this PostgreSQL database, owned by a role of the same name
+REGISTRY_DB=paysync_registry
+REGISTRY_DB_USER=paysync_registry
 NGINX_HOME="$STACK/nginx"
 TLS_DIR="$STACK/tls"
 SECRETS_DIR="$STACK/secrets"

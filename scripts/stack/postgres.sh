@@ -104,7 +104,11 @@ EOF
     log "postgres: ready (pid $(pid_of postgres))"
   fi
 
-  psql_admin >"$PG_HOME/setup.log" 2>&1 <<'EOF' || die "postgres: creating role/databases failed" "$PG_HOME/setup.log"
+  # The registry's role gets its generated password through a psql variable on stdin (never on a
+  # command line); it owns its database, where Apicurio makes its tables.
+  {
+    printf '\\set registry_password %s\n' "$REGISTRY_DB_PASSWORD"
+    cat <<'EOF'
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'paysync') THEN
@@ -118,5 +122,12 @@ SELECT 'CREATE DATABASE paysync_source OWNER paysync'
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'paysync_source') \gexec
 SELECT 'CREATE DATABASE paysync_target OWNER paysync'
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'paysync_target') \gexec
+SELECT format('CREATE ROLE %I LOGIN', :'registry_user')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'registry_user') \gexec
+SELECT format('ALTER ROLE %I LOGIN NOSUPERUSER PASSWORD %L', :'registry_user', :'registry_password') \gexec
+SELECT format('CREATE DATABASE %I OWNER %I', :'registry_db', :'registry_user')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'registry_db') \gexec
 EOF
+  } | psql_admin -v registry_user="$REGISTRY_DB_USER" -v registry_db="$REGISTRY_DB" >"$PG_HOME/setup.log" 2>&1 \
+    || die "postgres: creating roles/databases failed" "$PG_HOME/setup.log"
 }

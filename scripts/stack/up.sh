@@ -6,7 +6,8 @@
 #                                   127.0.0.1:${PAYSYNC_STACK_KAFKA_SASL_PORT:-59094} SASL_SSL, SCRAM-SHA-512,
 #                                   127.0.0.1:${PAYSYNC_STACK_KAFKA_MTLS_PORT:-59096} SSL with a client certificate required
 #   Apicurio Registry 3.0.9         127.0.0.1:${PAYSYNC_STACK_REGISTRY_PORT:-58081}, ccompat API /apis/ccompat/v7,
-#                                   https with basic auth through nginx on 127.0.0.1:${PAYSYNC_STACK_REGISTRY_TLS_PORT:-58443}
+#                                   https with basic auth through nginx on 127.0.0.1:${PAYSYNC_STACK_REGISTRY_TLS_PORT:-58443},
+#                                   schemas kept in PostgreSQL (database paysync_registry)
 # TLS: a private CA in .stack/tls signs the server certificate (localhost, 127.0.0.1; not 127.0.0.2)
 # and a client certificate; generated passwords are in .stack/secrets. Both are made once.
 # Everything lives in <repo>/.stack (jars in .stack/cache); pids in .stack/pids; addresses in .stack/env.
@@ -125,14 +126,16 @@ REGISTRY_USER=paysync
 REGISTRY_PASSWORD="$(secret registry)"
 MYSQL_TLS_USER=paysync_tls
 MYSQL_TLS_PASSWORD="$(secret mysql-tls)"
+REGISTRY_DB_PASSWORD="$(secret registry-db)"
 
 # ---------------------------------------------------------------------------------------------
-# go: the two JVMs start in the background first (slowest), the databases meanwhile
+# go: Kafka's JVM starts in the background first (slowest); the registry's once PostgreSQL, which
+# holds its schemas, is up (start_pg returns when it answers); MariaDB meanwhile
 # ---------------------------------------------------------------------------------------------
 start_kafka
+start_pg
 start_registry
 start_nginx
-start_pg
 start_mariadb
 wait_kafka
 kafka_scram_user
