@@ -1,8 +1,9 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
+import { java, killAndWait, spawnJava } from './java-process';
 import { waitUntil } from './wait';
 
 /** The Kafka jars `npm run stack:up` fetched (scripts/stack: Kafka 3.9, KRaft). */
@@ -21,11 +22,6 @@ export interface PrivateKafka {
   logTail(): string;
   /** Kills it and removes its directory; safe to call twice. */
   stop(): Promise<void>;
-}
-
-function java(): string {
-  const home = process.env.JAVA_HOME;
-  return home && existsSync(join(home, 'bin', 'java')) ? join(home, 'bin', 'java') : 'java';
 }
 
 function serverProperties(dir: string, port: number, controllerPort: number): string {
@@ -83,21 +79,10 @@ export async function startPrivateKafka(): Promise<PrivateKafka> {
   };
   // A worker that ends without running afterAll still takes its broker down.
   process.once('exit', removeNow);
-  const kill = async (): Promise<void> => {
-    const child = broker;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGKILL');
-    await exited;
-  };
+  const kill = (): Promise<void> => killAndWait(broker);
 
   const start = async (): Promise<void> => {
-    writeFileSync(log, '');
-    const child = spawn(java(), ['-Xms128m', '-Xmx384m', '-XX:+UseG1GC', `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`, '-cp', `${KAFKA_JARS}/*`, 'kafka.Kafka', join(dir, 'server.properties')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (chunk: Buffer) => writeFileSync(log, chunk, { flag: 'a' }));
-    child.stderr?.on('data', (chunk: Buffer) => writeFileSync(log, chunk, { flag: 'a' }));
+    const child = spawnJava(['-Xms128m', '-Xmx384m', '-XX:+UseG1GC', `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`, '-cp', `${KAFKA_JARS}/*`, 'kafka.Kafka', join(dir, 'server.properties')], log);
     broker = child;
     await waitUntil(
       () => `the private Kafka broker to start; its log:\n${readFileSync(log, 'utf8').slice(-3000)}`,
