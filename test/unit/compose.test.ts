@@ -54,6 +54,15 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('has the registry keep its schemas in a PostgreSQL database of its own, which the postgres service makes', () => {
+    const env = services.registry.environment ?? {};
+    expect(env).toMatchObject({ APICURIO_STORAGE_KIND: 'sql', APICURIO_STORAGE_SQL_KIND: 'postgresql', APICURIO_DATASOURCE_URL: 'jdbc:postgresql://postgres:5432/paysync_registry' });
+    const init = read(mountOf('postgres', '/docker-entrypoint-initdb.d/registry.sql')!);
+    expect(init).toContain(`CREATE ROLE ${env.APICURIO_DATASOURCE_USERNAME} LOGIN PASSWORD '${env.APICURIO_DATASOURCE_PASSWORD}';`);
+    expect(init).toContain(`CREATE DATABASE paysync_registry OWNER ${env.APICURIO_DATASOURCE_USERNAME};`);
+    expect(services.registry.depends_on?.postgres).toEqual({ condition: 'service_healthy' });
+  });
+
   it('mounts only files and folders of the repo', () => {
     const missing = Object.values(services)
       .flatMap((s) => (s.volumes ?? []).map(bindMount))
