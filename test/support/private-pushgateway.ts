@@ -3,7 +3,7 @@ import { freePort } from './free-port';
 import { prometheusProgram, stopProgram } from './prometheus-programs';
 import { waitUntil } from './wait';
 
-/** Debian's Prometheus Pushgateway, of the test's own, on a free loopback port (metrics in memory only); scrapeMetrics(url) reads it. */
+/** Debian's Prometheus Pushgateway, of the test's own, on a free loopback port (metrics in memory only: Debian's default file is shared by every one); scrapeMetrics(url) reads it. */
 export interface PrivatePushgateway {
   readonly url: string;
   stop(): Promise<void>;
@@ -11,7 +11,7 @@ export interface PrivatePushgateway {
 
 export async function startPushgateway(): Promise<PrivatePushgateway> {
   const port = await freePort();
-  const child = spawn(prometheusProgram('prometheus-pushgateway'), [`--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(prometheusProgram('prometheus-pushgateway'), [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file='], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

@@ -2,7 +2,7 @@ import { ConfigError, defineCommand, SettingError, type ConfigOf } from '@paysyn
 import { ReplayRun } from '@paysync/apply';
 import { offsetsOfTopics } from '@paysync/kafka';
 import { createLogger, onShutdownSignal } from '@paysync/observability';
-import { ReconcileService, type ReconcileConfig } from '@paysync/reconciler';
+import { hasDrift, ReconcileService, type ReconcileConfig } from '@paysync/reconciler';
 import { pushDrillMetrics } from './drill/drill-metrics';
 import { drillOutcome, drillReport, type DrillOutcome } from './drill/drill-outcome';
 import { drillSettings } from './drill/drill-settings';
@@ -11,6 +11,8 @@ import { scratchDatabase, type ScratchDatabase } from './drill/scratch-database'
 type DrillConfig = ConfigOf<typeof drillSettings>;
 
 const DRIFT_EXIT_CODE = 3;
+/** Reconcile runs at most, while rows stay unsettled (changing on the source through every re-check). */
+const RECONCILE_RUNS = 3;
 
 /** The reconciler of the drill: the scratch database against the source, fenced by capture's slot and the drill's own apply; never repairs. */
 function reconcileConfig(config: DrillConfig): ReconcileConfig {
@@ -83,9 +85,15 @@ async function rebuildAndReconcile(config: DrillConfig, run: ReplayRun, reconcil
   progress.close();
   // Apply keeps running: under writes, the fence of each re-check waits for it to catch up again.
   await reconciler.checkAccess();
-  const report = await reconciler.runOnce(config.tables);
+  let report = await reconciler.runOnce(config.tables);
+  let runs = 1;
+  // Rows the source changed through every re-check are compared again in another run, not taken for drift.
+  while (runs < RECONCILE_RUNS && !hasDrift(report) && report.tables.some((t) => t.unsettled > 0)) {
+    report = await reconciler.runOnce(config.tables);
+    runs += 1;
+  }
   const behindRecords = await recordsBehind(run, config.groupId);
-  return drillOutcome({ rebuildSeconds: rebuilt.seconds, records: rebuilt.records, rowsWritten: rebuilt.rowsWritten, deadLetters: rebuilt.deadLetters, behindRecords }, report);
+  return drillOutcome({ rebuildSeconds: rebuilt.seconds, records: rebuilt.records, rowsWritten: rebuilt.rowsWritten, deadLetters: rebuilt.deadLetters, behindRecords, reconcileRuns: runs }, report);
 }
 
 /** Records in the topics now that the drill's group has not applied. */

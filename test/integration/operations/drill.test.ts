@@ -2,7 +2,7 @@ import { PAYMENTS_DDL, PAYMENTS_TABLES, PaymentsWorkload } from '../../../demo/p
 import { CaptureFixture } from '../../support/capture-fixture';
 import { uniqueName, withDatabase } from '../../support/fixtures';
 import { sampleValue, scrapeMetrics } from '../../support/metrics-scrape';
-import { startPaysync } from '../../support/paysync-process';
+import { startPaysync, type PaysyncProcess } from '../../support/paysync-process';
 import { startPushgateway, type PrivatePushgateway } from '../../support/private-pushgateway';
 import { stackAddresses } from '../../support/stack-addresses';
 import { createScratchMysqlTarget, type ScratchTarget } from '../../support/target-databases';
@@ -39,6 +39,11 @@ describe('paysync drill', () => {
       PAYSYNC_DRILL_PUSHGATEWAY_URL: gateway.url,
       ...extra,
     });
+  /** The drill's exit code, and its output with it when it is not the one expected. */
+  const exitOf = async (run: PaysyncProcess, expected: number) => {
+    const code = await run.exited;
+    return code === expected ? code : `${code}; output:\n${run.output().slice(-6000)}`;
+  };
   const pushed = async (name: string) => sampleValue(await scrapeMetrics(gateway.url), name, { job: 'paysync_drill', prefix: source.prefix });
 
   beforeAll(async () => {
@@ -61,7 +66,7 @@ describe('paysync drill', () => {
     const startedAt = Date.now() / 1000;
     const name = uniqueName('paysync_drill');
     const run = drill(withDatabase(stackAddresses().PAYSYNC_TEST_PG_URL, name), PAYMENTS_TABLES, { PAYSYNC_DRILL_CREATE_DATABASE: 'true' });
-    expect(await run.exited).toBe(0);
+    expect(await exitOf(run, 0)).toBe(0);
     const report = run.output();
     expect(report).toMatch(/rebuilt from the topics in [\d.]+ s \(RTO\): [\d,]+ records read, [\d,]+ rows written \([\d,]+ rows\/s\), 0 dead letters/);
     expect(report).toMatch(/lag at the end: [\d,]+ records behind the topics' end/);
@@ -79,10 +84,10 @@ describe('paysync drill', () => {
     const target = await createScratchMysqlTarget();
     scratch.push(target);
     const first = drill(target.url, PAYMENTS_TABLES);
-    expect(await first.exited).toBe(0);
+    expect(await exitOf(first, 0)).toBe(0);
     expect(first.output()).toContain('drill passed');
     const again = drill(target.url, PAYMENTS_TABLES);
-    expect(await again.exited).toBe(2);
+    expect(await exitOf(again, 2)).toBe(2);
     expect(again.output()).toMatch(/PAYSYNC_TARGET_URL.*database \S+ is not empty \(accounts/s);
   });
 
@@ -99,7 +104,7 @@ describe('paysync drill', () => {
     const target = await createScratchMysqlTarget();
     scratch.push(target);
     const run = drill(target.url, [ENTRIES]);
-    expect(await run.exited).toBe(3);
+    expect(await exitOf(run, 3)).toBe(3);
     const report = run.output();
     expect(report.match(/^ {2}missing: \{"id":"?\d+"?\}$/gm)).toHaveLength(5);
     expect(report).not.toMatch(/^ {2}(extra|different): /m);

@@ -16,6 +16,7 @@ export async function pushDrillMetrics(url: string, prefix: string, overdueSecon
   if (outcome) {
     new Gauge({ name: 'paysync_drill_rebuild_seconds', help: 'Seconds the last drill took to rebuild a replica from the topics (the RTO).', registers }).set(outcome.rebuildSeconds);
     new Gauge({ name: 'paysync_drill_rows', help: 'Rows the last drill wrote into its scratch database.', registers }).set(outcome.rowsWritten);
+    new Gauge({ name: 'paysync_drill_unsettled_rows', help: 'Rows the source kept changing through every re-check of the last drill (not compared).', registers }).set(outcome.unsettledRows);
     new Gauge({ name: 'paysync_drill_drifted_rows', help: 'Rows of the last drill\'s replica that differ from the source.', registers }).set(outcome.driftedRows);
   }
   if (outcome?.passed) new Gauge({ name: 'paysync_drill_last_success_timestamp_seconds', help: 'Unix time of the last drill that passed.', registers }).set(nowSeconds);

@@ -11,10 +11,17 @@ export interface DrillOutcome {
   /** Records written to the topics meanwhile that the rebuilt replica had not applied when the drill ended. */
   behindRecords: number;
   deadLetters: number;
+  /** Reconcile runs made: another one follows while rows stay unsettled, up to three. */
+  reconcileRuns: number;
+  /** The last run's report. */
   reconcile: RunReport;
   /** Keys that differ (missing, extra, different) summed over the tables. */
   driftedRows: number;
-  /** Rows that kept changing through every re-check: not proven equal. */
+  /**
+   * Rows the source kept changing through every re-check of the last run: not compared. They are
+   * no sign of incomplete topics: each change of such a row carries the whole row, so the rebuilt
+   * replica has it, and a row the topics lack stays still and shows as drift.
+   */
   unsettledRows: number;
   passed: boolean;
 }
@@ -28,7 +35,7 @@ export function drillOutcome(rebuild: Omit<DrillOutcome, 'reconcile' | 'driftedR
     reconcile,
     driftedRows,
     unsettledRows,
-    passed: driftedRows === 0 && unsettledRows === 0,
+    passed: driftedRows === 0,
   };
 }
 
@@ -45,10 +52,11 @@ export function drillReport(outcome: DrillOutcome): string {
     lines.push(`${t.table}: ${count(t.rows)} rows compared: ${found === 0 ? 'no drift' : `${found} drifted`}${t.unsettled > 0 ? `, ${t.unsettled} not settled (${t.fenceMissed ?? 'still changing'})` : ''}`);
     for (const kind of ['missing', 'extra', 'different'] as const) for (const key of t[kind]) lines.push(`  ${kind}: ${JSON.stringify(key)}`);
   }
+  const unsettled = outcome.unsettledRows > 0 ? ` (${count(outcome.unsettledRows)} rows kept changing on the source through every re-check of ${outcome.reconcileRuns} runs and were not compared)` : '';
   lines.push(
     outcome.passed
-      ? 'drill passed: the replica rebuilt from the topics equals the source'
-      : `drill FAILED: ${outcome.driftedRows > 0 ? `${count(outcome.driftedRows)} rows differ from the source (missing: the topics lack them)` : `${count(outcome.unsettledRows)} rows could not be settled`}`,
+      ? `drill passed: the replica rebuilt from the topics equals the source${unsettled}`
+      : `drill FAILED: ${count(outcome.driftedRows)} rows differ from the source (missing: the topics lack them)`,
   );
   return lines.join('\n');
 }
