@@ -71,3 +71,11 @@ export function deploymentPods(manifests: Manifest[]): { name: string; replicas:
     .filter((m) => m.kind === 'Deployment')
     .map((m) => ({ name: m.metadata.name, replicas: m.spec.replicas, pod: m.spec.template.spec, container: m.spec.template.spec.containers[0] }));
 }
+
+/** The pod spec and its one container of every workload rendered: each Deployment's, and each CronJob's Job's. */
+export function workloadPods(manifests: Manifest[]): { name: string; pod: any; container: any }[] { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const jobs = manifests
+    .filter((m) => m.kind === 'CronJob')
+    .map((m) => ({ name: m.metadata.name, pod: m.spec.jobTemplate.spec.template.spec, container: m.spec.jobTemplate.spec.template.spec.containers[0] }));
+  return [...deploymentPods(manifests), ...jobs];
+}

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Setting } from '@paysync/config';
 import { COMMANDS } from '../../../services/cli/src/commands';
-import { CHART_DIR, deploymentPods, renderChart, type Manifest } from '../../support/helm';
+import { CHART_DIR, renderChart, workloadPods, type Manifest } from '../../support/helm';
 import { VALUE_SETS } from './value-sets';
 
 type AnySetting = Setting<unknown>;
@@ -58,7 +58,7 @@ describe.each(Object.entries(VALUE_SETS))('Helm chart with %s', (_name, values) 
   beforeAll(() => (manifests = renderChart(values)));
 
   it('gives each container only settings of its command, plain ones that parse, secrets only as files of mounted Secrets', () => {
-    const problems = deploymentPods(manifests).flatMap(({ name, pod, container }) => {
+    const problems = workloadPods(manifests).flatMap(({ name, pod, container }) => {
       const env = (container.env ?? []) as EnvVar[];
       const names = env.map((e) => e.name);
       const duplicates = names.filter((n, i) => names.indexOf(n) !== i).map((n) => `${n} is given twice`);
@@ -70,7 +70,7 @@ describe.each(Object.entries(VALUE_SETS))('Helm chart with %s', (_name, values) 
 
   it('mounts every secret read-only and renders no Secret or ConfigMap of its own', () => {
     expect(manifests.filter((m) => m.kind === 'Secret' || m.kind === 'ConfigMap')).toEqual([]);
-    for (const { container } of deploymentPods(manifests)) {
+    for (const { container } of workloadPods(manifests)) {
       for (const mount of container.volumeMounts ?? []) expect(mount).toMatchObject({ readOnly: true });
     }
   });

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deploymentPods, renderChart, renderError, type Manifest } from '../../support/helm';
+import { deploymentPods, renderChart, renderError, workloadPods, type Manifest } from '../../support/helm';
 import { APPLY_TO_TWO_TARGETS, CAPTURE_ONLY, EVERYTHING_ON, VALUE_SETS } from './value-sets';
 
 const names = (manifests: Manifest[], kind: string): string[] => manifests.filter((m) => m.kind === kind).map((m) => m.metadata.name).sort();
+const envOf = (container: { env: { name: string; value: string }[] }): Record<string, string> => Object.fromEntries(container.env.map((e) => [e.name, e.value]));
 
 describe('Helm chart renders as the README and values.yaml say', () => {
   it('by default: capture, two replicas, each preferably on its own node, rolled a pod at a time with a standby always up', () => {
@@ -81,9 +82,53 @@ describe('Helm chart renders as the README and values.yaml say', () => {
     expect(policy.spec.egress).toBeUndefined();
   });
 
+  it('the drill: a weekly CronJob of `paysync drill`, never two at once nor retried, into the scratch database of its own Secret', () => {
+    const manifests = renderChart(EVERYTHING_ON);
+    expect(names(manifests, 'CronJob')).toEqual(['pay-paysync-drill']);
+    const drill = manifests.find((m) => m.kind === 'CronJob')!;
+    expect(drill.spec).toMatchObject({
+      schedule: '0 3 * * 0',
+      concurrencyPolicy: 'Forbid',
+      startingDeadlineSeconds: 3600,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: { spec: { backoffLimit: 0, activeDeadlineSeconds: 21600 } },
+    });
+    const pod = drill.spec.jobTemplate.spec.template.spec;
+    expect(pod).toMatchObject({ restartPolicy: 'Never', terminationGracePeriodSeconds: 60 });
+    const [container] = pod.containers;
+    expect(container.args).toEqual(['drill']);
+    const apply = deploymentPods(manifests).find((p) => p.name === 'pay-paysync-apply-replica')!;
+    expect(container.resources).toEqual(apply.container.resources);
+    // It serves no HTTP (it ends by itself): no port to scrape, nothing to probe.
+    expect([container.ports, container.startupProbe, container.livenessProbe, container.readinessProbe]).toEqual([undefined, undefined, undefined, undefined]);
+    const env = envOf(container);
+    expect(env).toMatchObject({
+      PAYSYNC_TARGET_URL_FILE: '/etc/paysync/secrets/paysync-drill/scratch-url',
+      PAYSYNC_DRILL_CREATE_DATABASE: 'true',
+      PAYSYNC_DRILL_PUSHGATEWAY_URL_FILE: '/etc/paysync/secrets/paysync-drill/pushgateway-url',
+      PAYSYNC_DRILL_OVERDUE_SECONDS: '691200',
+      PAYSYNC_TABLES: 'public.accounts,public.transfers',
+      PAYSYNC_SOURCE_URL_FILE: '/etc/paysync/secrets/paysync-source/url',
+      PAYSYNC_SLOT: 'paysync',
+      PAYSYNC_SCHEMA_REGISTRY_URL_FILE: '/etc/paysync/secrets/paysync-registry/url',
+      PAYSYNC_GROUP_ID: 'paysync-drill-weekly',
+    });
+    // No target's settings: its mapping, group and database stay the target's.
+    expect(Object.keys(env)).not.toContain('PAYSYNC_TABLE_MAPPING');
+  });
+
+  it('the drill with only its scratch database: shared\'s tables, an existing database, nothing pushed', () => {
+    const drill = { enabled: true, scratchDatabase: { url: { existingSecret: 'paysync-drill', key: 'scratch-url' } } };
+    const [job] = workloadPods(renderChart({ ...CAPTURE_ONLY, drill })).filter((p) => p.name === 'pay-paysync-drill');
+    const env = envOf(job.container);
+    expect(env).toMatchObject({ PAYSYNC_TABLES: 'public.accounts,public.transfers,public.ledger', PAYSYNC_DRILL_CREATE_DATABASE: 'false' });
+    expect(Object.keys(env)).not.toContain('PAYSYNC_DRILL_PUSHGATEWAY_URL_FILE');
+  });
+
   it.each(Object.entries(VALUE_SETS))('with %s, runs every pod as deploy/Dockerfile\'s user, non-root on a read-only root filesystem', (_name, values) => {
     expect(readFileSync(join(__dirname, '..', '..', '..', 'deploy', 'Dockerfile'), 'utf8')).toMatch(/^USER node$/m); // uid 1000 in the node images
-    for (const { pod, container } of deploymentPods(renderChart(values))) {
+    for (const { pod, container } of workloadPods(renderChart(values))) {
       expect(pod).toMatchObject({ automountServiceAccountToken: false, securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 } });
       expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     }
@@ -92,6 +137,7 @@ describe('Helm chart renders as the README and values.yaml say', () => {
 
 describe('Helm chart refuses values that would go wrong at run time', () => {
   const target = APPLY_TO_TWO_TARGETS.targets[0];
+  const drill = { enabled: true, scratchDatabase: { url: { existingSecret: 'paysync-drill', key: 'scratch-url' } } };
   it.each([
     ['a secret as a plain setting', { source: { settings: { PAYSYNC_SOURCE_URL: 'postgres://u:p@db/x' } } }, 'capture: PAYSYNC_SOURCE_URL is a secret: give it under secrets'],
     ['a secret without its key', { source: { secrets: { PAYSYNC_SOURCE_URL: { existingSecret: 'paysync-source' } } } }, 'capture: secrets.PAYSYNC_SOURCE_URL needs existingSecret and key'],
@@ -101,7 +147,10 @@ describe('Helm chart refuses values that would go wrong at run time', () => {
     ['transactional apply on two replicas', { targets: [{ ...target, apply: { replicas: 2, settings: { PAYSYNC_APPLY_MODE: 'transactional' } } }] }, 'targets[replica].apply.replicas=2: at most 1 (transactional mode'],
     ['a target name that is no DNS label', { targets: [{ ...target, name: 'Replica_1' }] }, 'targets: name "Replica_1" must be a DNS label'],
     ['a target listed twice', { targets: [target, target] }, 'targets: replica is listed twice'],
-    ['the drill Job, which arrives with the backups issue', { drill: { enabled: true } }, 'drill.enabled: the drill/replay Job arrives with the backups issue'],
+    ['the drill without its scratch database', { drill: { enabled: true } }, 'drill.scratchDatabase.url: give the scratch database\'s PAYSYNC_TARGET_URL as {existingSecret, key}'],
+    ['the drill allowed to run twice at once', { drill: { ...drill, concurrencyPolicy: 'Allow' } }, 'drill.concurrencyPolicy=Allow: Forbid or Replace'],
+    ['the drill\'s database among its secrets', { drill: { ...drill, secrets: { PAYSYNC_TARGET_URL: { existingSecret: 'paysync-replica', key: 'url' } } } }, 'drill: PAYSYNC_TARGET_URL is set by the chart'],
+    ['the Pushgateway URL as plain text', { drill: { ...drill, pushgatewayUrl: 'http://pushgateway.monitoring:9091' } }, 'drill.pushgatewayUrl: {existingSecret, key} of a Secret'],
   ])('%s', (_name, values, message) => {
     expect(renderError(values)).toContain(message);
   });

@@ -32,7 +32,7 @@ export const APPLY_TO_TWO_TARGETS = {
   ],
 };
 
-/** Every service and option on, with TLS, SASL, registry auth and masking from Secrets. */
+/** Every service and option on, with TLS, SASL, registry auth and masking from Secrets, and the weekly restore drill. */
 export const EVERYTHING_ON = {
   ...APPLY_TO_TWO_TARGETS,
   shared: {
@@ -57,6 +57,13 @@ export const EVERYTHING_ON = {
     enabled: true,
     settings: { PAYSYNC_RECONCILE_INTERVAL_MS: 300000, PAYSYNC_RECONCILE_REPAIR: true },
     secrets: { PAYSYNC_ADMIN_TOKEN: secret('paysync-reconciler', 'admin-token'), PAYSYNC_RECONCILE_WEBHOOK_URL: secret('paysync-reconciler', 'webhook-url') },
+  },
+  drill: {
+    enabled: true,
+    tables: ['public.accounts', 'public.transfers'],
+    scratchDatabase: { url: secret('paysync-drill', 'scratch-url'), createDatabase: true },
+    pushgatewayUrl: secret('paysync-drill', 'pushgateway-url'),
+    settings: { PAYSYNC_GROUP_ID: 'paysync-drill-weekly', PAYSYNC_RECONCILE_MAX_ROWS_PER_SECOND: 50000 },
   },
   podMonitor: { enabled: true, labels: { release: 'kube-prometheus-stack' } },
   networkPolicy: {

@@ -1,14 +1,17 @@
 {{/*
-The pod template every Deployment uses: the image's `paysync <command>` as uid 1000 (deploy/Dockerfile's
-user `node`) on a read-only root filesystem (paysync writes no file), settings as env, secrets as files.
+The pod template every Deployment and the drill's CronJob use: the image's `paysync <command>` as uid
+1000 (deploy/Dockerfile's user `node`) on a read-only root filesystem (paysync writes no file),
+settings as env, secrets as files. A Deployment's service serves /healthz and /readyz: readinessPath
+gives its port and probes. The drill serves nothing (it ends by itself), so it gives none, and
+restartPolicy Never.
 args: dict "ctx" $ "component" "apply" "target" "replica" "command" "apply" "settings" {} "secrets" {}
-  "managed" {} "resources" {} "grace" 60 "readinessPath" "/readyz" "affinity" {}
+  "managed" {} "resources" {} "grace" 60 "readinessPath" "/readyz" "affinity" {} "restartPolicy" "Never"
 */}}
 {{- define "paysync.podTemplate" -}}
 metadata:
   labels:
     {{- include "paysync.labels" . | nindent 4 }}
-    # The PodMonitor's job: one per Deployment, what deploy/prometheus/alerts.yml groups by.
+    # The PodMonitor's job: one per workload, what deploy/prometheus/alerts.yml groups by.
     paysync/job: {{ include "paysync.name" . }}
 spec:
   # No paysync service talks to the Kubernetes API.
@@ -20,6 +23,9 @@ spec:
     {{- toYaml . | nindent 4 }}
   {{- end }}
   terminationGracePeriodSeconds: {{ .grace }}
+  {{- with .restartPolicy }}
+  restartPolicy: {{ . }}
+  {{- end }}
   securityContext:
     runAsNonRoot: true
     runAsUser: 1000
@@ -33,11 +39,12 @@ spec:
       image: {{ printf "%s:%s" .ctx.Values.image.repository (.ctx.Values.image.tag | default .ctx.Chart.AppVersion) | quote }}
       imagePullPolicy: {{ .ctx.Values.image.pullPolicy }}
       args: [{{ .command | quote }}]
+      env:
+        {{- include "paysync.env" . | trim | nindent 8 }}
+      {{- if .readinessPath }}
       ports:
         - name: http
           containerPort: {{ include "paysync.httpPort" . }}
-      env:
-        {{- include "paysync.env" . | trim | nindent 8 }}
       # The health server starts before anything else; a slow start is a slow node, not a failure.
       startupProbe:
         httpGet: {path: /healthz, port: http}
@@ -53,6 +60,7 @@ spec:
         periodSeconds: 5
         timeoutSeconds: 5
         failureThreshold: 2
+      {{- end }}
       resources:
         {{- toYaml .resources | nindent 8 }}
       securityContext:

@@ -47,6 +47,25 @@ args: dict "where" "targets[replica].apply" "settings" $settings "secrets" $secr
 {{- end -}}
 {{- end -}}
 
+{{/*
+A container's settings from blocks of values (maps with optional settings and secrets), later
+blocks winning whole entries, checked as paysync.checkSettings does. chartSecrets are secrets the
+chart gives from values of its own ({existingSecret, key} each): like managed, no block may give them.
+args: dict "where" "capture" "blocks" (list .Values.shared .Values.capture) "managed" $managed
+  "chartSecrets" {}; returns YAML {settings, secrets} for fromYaml
+*/}}
+{{- define "paysync.blockSettings" -}}
+{{- $settings := dict -}}
+{{- $secrets := dict -}}
+{{- range .blocks }}{{ include "paysync.mergeInto" (list $settings .settings) }}{{ include "paysync.mergeInto" (list $secrets .secrets) }}{{ end -}}
+{{- $chartSecrets := .chartSecrets | default dict -}}
+{{- $chartSet := dict -}}
+{{- include "paysync.mergeInto" (list $chartSet .managed $chartSecrets) -}}
+{{- include "paysync.checkSettings" (dict "where" .where "settings" $settings "secrets" $secrets "managed" $chartSet) -}}
+{{- include "paysync.mergeInto" (list $secrets $chartSecrets) -}}
+{{- toYaml (dict "settings" $settings "secrets" $secrets) -}}
+{{- end -}}
+
 {{/* The container's env: the chart's own settings, the plain ones, then each secret as the path of its file. */}}
 {{- define "paysync.env" -}}
 {{- $all := dict -}}
