@@ -14,6 +14,9 @@ jest.setTimeout(480_000);
 
 const DEPLOY = join(__dirname, '..', '..', '..', 'deploy');
 
+/** The restore drill's metrics reach Prometheus only through a Pushgateway after `paysync drill` ran: this pipeline runs no drill. */
+const scrapedFromPipeline = (expr: string): boolean => !expr.includes('paysync_drill_');
+
 /** The expressions of `exprs` that return no series now. */
 async function withoutSeries(prometheus: PrometheusServer, exprs: string[]): Promise<string[]> {
   const empty: string[] = [];
@@ -82,7 +85,7 @@ describe('a real Prometheus scraping capture, apply and the reconciler', () => {
     let emptyPanels: string[] = [];
     await waitUntil(
       () => `every dashboard expression to return series; still none for:\n${emptyPanels.join('\n')}`,
-      async () => (emptyPanels = await withoutSeries(server, panels.map((p) => p.expr))).length === 0,
+      async () => (emptyPanels = await withoutSeries(server, panels.map((p) => p.expr).filter(scrapedFromPipeline))).length === 0,
       120_000,
       1000,
     );
@@ -90,7 +93,7 @@ describe('a real Prometheus scraping capture, apply and the reconciler', () => {
     // Most alert expressions are empty on a healthy pipeline: each metric selector inside them must not be.
     const rules = await server.rules();
     expect(rules.filter((r) => r.type === 'alerting').length).toBeGreaterThanOrEqual(11);
-    const selectors = [...new Set(rules.flatMap((r) => metricSelectors(r.query)))];
+    const selectors = [...new Set(rules.flatMap((r) => metricSelectors(r.query)))].filter(scrapedFromPipeline);
     expect(selectors.length).toBeGreaterThan(10);
     expect(await withoutSeries(server, selectors)).toEqual([]);
     expect(rules.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.health} ${r.lastError ?? ''}`)).toEqual([]);
