@@ -43,7 +43,7 @@ export const drillCommand = defineCommand({
       process.stderr.write(`paysync drill: ${(err as Error).message}\n`);
       return 2;
     }
-    const stop = stopOnce(run, reconciler);
+    const stop = stopper(run, reconciler);
     let outcome: DrillOutcome | undefined;
     let stopping = false;
     const removeHandlers = onShutdownSignal(logger, async () => {
@@ -67,15 +67,17 @@ export const drillCommand = defineCommand({
   },
 });
 
-/** Stops the drill once, from a signal or at its end: the replay's wait ends, then apply and the reconciler stop. */
-function stopOnce(run: ReplayRun, reconciler: ReconcileService): () => Promise<void> {
-  let stopped: Promise<void> | undefined;
-  return () =>
-    (stopped ??= (async () => {
-      run.progress.close();
-      await run.service.stop();
-      await reconciler.stop();
-    })());
+/**
+ * Stops the drill, from a signal and again at its end: the replay's wait ends and apply stops (a
+ * second time too, should a signal have come while it was starting); the reconciler stops once.
+ */
+function stopper(run: ReplayRun, reconciler: ReconcileService): () => Promise<void> {
+  let reconcilerStopped: Promise<void> | undefined;
+  return async () => {
+    run.progress.close();
+    await run.service.stop();
+    await (reconcilerStopped ??= reconciler.stop());
+  };
 }
 
 async function rebuildAndReconcile(config: DrillConfig, run: ReplayRun, reconciler: ReconcileService): Promise<DrillOutcome> {

@@ -80,6 +80,17 @@ describe('paysync drill', () => {
     expect(await pushed('paysync_drill_overdue_after_seconds')).toBe(8 * 86_400);
   });
 
+  it('ends on SIGTERM while it works, and drops the database it created', async () => {
+    const name = uniqueName('paysync_drill');
+    const run = drill(withDatabase(stackAddresses().PAYSYNC_TEST_PG_URL, name), PAYMENTS_TABLES, { PAYSYNC_DRILL_CREATE_DATABASE: 'true' });
+    const created = async () => (await source.db.pool.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+    await waitUntil(() => `the drill to create ${name}; output:\n${run.output().slice(-3000)}`, created, 60_000, 20);
+    run.kill('SIGTERM');
+    expect(await exitOf(run, 1)).toBe(1);
+    expect(run.output()).toContain('paysync drill: stopped by a signal before it finished');
+    expect(await created()).toBe(false);
+  });
+
   it('rebuilds into an existing empty MariaDB database, and refuses one that is not empty', async () => {
     const target = await createScratchMysqlTarget();
     scratch.push(target);
