@@ -44,7 +44,8 @@ export interface ScriptRun {
   output: string;
 }
 
-function run(program: string, args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<ScriptRun> {
+/** Runs a client program (at most a minute) and resolves with its exit code and output, never rejecting. */
+export function runProgram(program: string, args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<ScriptRun> {
   return new Promise((resolve) => {
     const child = execFile(program, args, { env: { PATH: process.env.PATH ?? '', ...options.env }, timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
@@ -57,7 +58,7 @@ function run(program: string, args: string[], options: { input?: string; env?: R
 /** Runs deploy/sql/<script> with psql against the database `url` names, as the URL's user, with -v name=value each. */
 export function runPsqlScript(url: string, script: string, variables: Record<string, string>): Promise<ScriptRun> {
   const vars = Object.entries(variables).flatMap(([name, value]) => ['-v', `${name}=${value}`]);
-  return run(findProgram(['psql']), ['-X', '-q', '-d', url, ...vars, '-f', join(DEPLOY_SQL, script)]);
+  return runProgram(findProgram(['psql']), ['-X', '-q', '-d', url, ...vars, '-f', join(DEPLOY_SQL, script)]);
 }
 
 /** Runs deploy/sql/<script> with the mariadb client in the database `url` names, the variables as @name user variables. */
@@ -65,7 +66,7 @@ export function runMariadbScript(url: string, script: string, variables: Record<
   const parsed = new URL(url);
   const values = Object.entries(variables).map(([name, value]) => `@${name}=${typeof value === 'number' ? value : `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`}`);
   const args = ['--no-defaults', '-h', parsed.hostname, '-P', parsed.port, '-u', decodeURIComponent(parsed.username), `--init-command=SET ${values.join(', ')}`, decodeURIComponent(parsed.pathname.slice(1))];
-  return run(findProgram(['mariadb', 'mysql']), args, { input: readFileSync(join(DEPLOY_SQL, script), 'utf8'), env: { MYSQL_PWD: decodeURIComponent(parsed.password) } });
+  return runProgram(findProgram(['mariadb', 'mysql']), args, { input: readFileSync(join(DEPLOY_SQL, script), 'utf8'), env: { MYSQL_PWD: decodeURIComponent(parsed.password) } });
 }
 
 /** Fails with the script's output unless it succeeded. */

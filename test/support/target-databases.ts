@@ -28,8 +28,8 @@ async function mysqlRows(pool: MysqlPool, table: ComparedTable): Promise<Map<str
   return new Map((rows as { k: string; v: string }[]).map((r) => [r.k, r.v]));
 }
 
-export async function createScratchPostgresTarget(): Promise<ScratchTarget> {
-  const db = await createScratchDatabase('paysync_tgt');
+export async function createScratchPostgresTarget(prefix = 'paysync_tgt'): Promise<ScratchTarget> {
+  const db = await createScratchDatabase(prefix);
   return {
     kind: 'postgres',
     url: db.url,

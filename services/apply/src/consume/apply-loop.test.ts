@@ -22,8 +22,8 @@ function fakeKafka() {
   const admin = { connect: async () => undefined, disconnect: async () => undefined, fetchTopicOffsets: async () => [{ partition: 0, low: '4', high: '9', offset: '9' }] };
   const kafka = { consumer: () => consumer, admin: () => admin } as unknown as Kafka;
   const emit = (name: string, payload: unknown) => listeners.get(name)?.({ payload });
-  /** A fetch of `t` partition 0 whose messages are `offsets`, from `first` to `last`. */
-  const batch = (first: number, last: number, offsets: number[]) =>
+  /** A fetch of `t` partition 0 whose messages are `offsets`, from `first` to `last`; `stale`: a seek of the partition is pending. */
+  const batch = (first: number, last: number, offsets: number[], stale = false) =>
     (handlers.eachBatch as (payload: EachBatchPayload) => Promise<void>)({
       batch: {
         topic: 't',
@@ -36,9 +36,15 @@ function fakeKafka() {
       resolveOffset: () => undefined,
       heartbeat: async () => undefined,
       isRunning: () => true,
-      isStale: () => false,
+      isStale: () => stale,
     } as unknown as EachBatchPayload);
   return { kafka, emit, batch, commits };
+}
+
+/** The group join that assigns `t` partition 0, and the seek to the target's offset it starts. */
+async function joined(emit: (name: string, payload: unknown) => void): Promise<void> {
+  emit('join', { memberAssignment: { t: [0] } });
+  await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 const resolvedWithoutBatch = (first: number, last: number) => ({ topic: 't', partition: 0, batchSize: 0, firstOffset: String(first), lastOffset: String(last), highWatermark: String(last + 1) });
@@ -48,12 +54,13 @@ const outcomeAt = (nextOffset: bigint): BatchOutcome => ({ applied: [], stale: 0
 async function startedLoop(applier: PartitionApplier, stored: bigint | undefined) {
   const kafka = fakeKafka();
   const reported: [bigint, bigint][] = [];
+  const errors: string[] = [];
   const loop = new ApplyLoop({
     kafka: kafka.kafka,
     groupId: 'g',
     topics: ['t'],
     applier,
-    logger: { error: () => undefined, warn: () => undefined } as unknown as Logger,
+    logger: { error: (_fields: unknown, msg: string) => void errors.push(msg), warn: () => undefined, info: () => undefined } as unknown as Logger,
     startOffset: async () => stored,
     partitionsConcurrently: 1,
     maxBytesPerPartition: 1024,
@@ -63,7 +70,7 @@ async function startedLoop(applier: PartitionApplier, stored: bigint | undefined
     onStopped: () => undefined,
   });
   await loop.start();
-  return { ...kafka, reported };
+  return { ...kafka, reported, errors };
 }
 
 describe('ApplyLoop and fetches kafkajs resolves without a batch', () => {
@@ -82,6 +89,7 @@ describe('ApplyLoop and fetches kafkajs resolves without a batch', () => {
       },
     };
     const { emit, batch, reported, commits } = await startedLoop(applier, 5n);
+    await joined(emit);
     emit('end', resolvedWithoutBatch(5, 6));
     emit('end', { ...resolvedWithoutBatch(5, 7), batchSize: 1 });
     const applied = batch(7, 9, [8]);
@@ -101,8 +109,7 @@ describe('ApplyLoop and fetches kafkajs resolves without a batch', () => {
     const skips: string[] = [];
     const applier = { skip: async (s: SkippedRecords) => void skips.push(`${s.first}-${s.last}`), apply: async () => outcomeAt(0n) } as unknown as PartitionApplier;
     const { emit } = await startedLoop(applier, undefined);
-    emit('join', { memberAssignment: { t: [0] } });
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await joined(emit);
     emit('end', resolvedWithoutBatch(4, 5));
     emit('end', resolvedWithoutBatch(6, 6));
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -121,5 +128,29 @@ describe('ApplyLoop and fetches kafkajs resolves without a batch', () => {
     emit('end', resolvedWithoutBatch(16, 16));
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(skips).toEqual(['10-15', '16-16']);
+  });
+});
+
+describe('ApplyLoop at a group join', () => {
+  it("applies no batch fetched before its partition was seeked to the target's offset (kafkajs fetched from Kafka's committed one)", async () => {
+    const applied: string[] = [];
+    const applier = { skip: async () => undefined, apply: async (b: PartitionBatch) => (applied.push(`${b.firstOffset}-${b.lastOffset}`), outcomeAt(b.lastOffset + 1n)) } as unknown as PartitionApplier;
+    const { emit, batch } = await startedLoop(applier, 5n);
+    await batch(9, 12, [9, 10, 11, 12]);
+    await joined(emit);
+    await batch(9, 12, [9, 10, 11, 12], true);
+    await batch(5, 8, [5, 6, 7, 8]);
+    expect(applied).toEqual(['5-8']);
+  });
+
+  it("says so when the target's offset is below the earliest record the topic holds (the records between are gone)", async () => {
+    const applier = { skip: async () => undefined, apply: async () => outcomeAt(0n) } as unknown as PartitionApplier;
+    const behind = await startedLoop(applier, 2n);
+    behind.emit('join', { memberAssignment: { t: [0] } });
+    const kept = await startedLoop(applier, 4n);
+    kept.emit('join', { memberAssignment: { t: [0] } });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(behind.errors).toEqual([expect.stringMatching(/^the target's offset is below the earliest record the topic still holds/)]);
+    expect(kept.errors).toEqual([]);
   });
 });

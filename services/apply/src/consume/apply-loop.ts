@@ -51,6 +51,14 @@ export class ApplyLoop {
    * only markers starts from here, so its compare-and-set matches the stored offset across the gap.
    */
   private readonly fetchPositions = new Map<string, bigint>();
+  /**
+   * Partitions of the current assignment seeked to the target's offset. Until then kafkajs fetches
+   * from Kafka's committed offset, which can be ahead of the target's (a target restored from a
+   * backup): such a batch is never applied, or the records between would be skipped.
+   */
+  private readonly positioned = new Set<string>();
+  /** Group joins so far: a seek of an earlier assignment still retrying gives up. */
+  private joins = 0;
 
   constructor(private readonly options: ApplyLoopOptions) {
     this.consumer = createConsumer(options.kafka, { groupId: options.groupId, maxBytesPerPartition: options.maxBytesPerPartition });
@@ -61,7 +69,9 @@ export class ApplyLoop {
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics, fromBeginning: true });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      void this.seekAssigned(payload.memberAssignment).catch((err: unknown) => options.logger.error({ err }, 'could not seek to the target\'s stored offsets'));
+      this.positioned.clear();
+      this.fetchPositions.clear();
+      void this.seekAssigned(payload.memberAssignment, ++this.joins);
     });
     // kafkajs resolves a fetch of only Kafka markers and aborted records itself, without eachBatch.
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => this.onResolvedWithoutBatch(payload));
@@ -84,18 +94,56 @@ export class ApplyLoop {
     this.consumer.pause([{ topic, partitions: [partition] }]);
   }
 
-  private async seekAssigned(assignment: Record<string, number[]>): Promise<void> {
+  /** Seeks every assigned partition to the target's offset, retried while the target cannot say it. */
+  private async seekAssigned(assignment: Record<string, number[]>, join: number): Promise<void> {
+    for (let attempt = 1; !this.stopping && join === this.joins; attempt++) {
+      try {
+        return await this.seekEach(assignment, join);
+      } catch (err) {
+        this.options.logger.error({ err, attempt }, "could not seek to the target's stored offsets; retrying");
+        await sleep(Math.min(MAX_BACKOFF_MS, 200 * 2 ** Math.min(attempt, 8)));
+      }
+    }
+  }
+
+  private async seekEach(assignment: Record<string, number[]>, join: number): Promise<void> {
     for (const [topic, partitions] of Object.entries(assignment)) {
       let earliest: Map<number, bigint> | undefined;
+      const earliestOf = async (partition: number) => (earliest ??= new Map((await partitionOffsets(this.options.kafka, topic)).map((p) => [p.partition, p.low]))).get(partition) ?? 0n;
+      const resumed: { partition: number; offset: bigint }[] = [];
       for (const partition of partitions) {
-        let offset = await this.options.startOffset(topic, partition);
-        this.fetchPositions.set(`${topic}:${partition}`, offset ?? 0n);
-        if (offset === undefined) {
-          earliest ??= new Map((await partitionOffsets(this.options.kafka, topic)).map((p) => [p.partition, p.low]));
-          offset = earliest.get(partition) ?? 0n;
-        }
+        const stored = await this.options.startOffset(topic, partition);
+        const offset = stored ?? (await earliestOf(partition));
+        if (join !== this.joins) return;
+        this.fetchPositions.set(`${topic}:${partition}`, stored ?? 0n);
+        // Where apply resumes, e.g. after a target was restored from a backup: its offsets, not Kafka's.
+        this.options.logger.info({ topic, partition, offset: offset.toString(), from: stored === undefined ? 'earliest' : 'target' }, 'partition assigned');
         this.consumer.seek({ topic, partition, offset: offset.toString() });
+        this.positioned.add(`${topic}:${partition}`);
+        if (stored !== undefined) resumed.push({ partition, offset });
       }
+      await this.checkRecordsKept(topic, resumed, earliestOf);
+    }
+  }
+
+  /**
+   * A stored offset below the earliest record Kafka holds (a target restored from an old backup, or
+   * stopped for longer than the topic's retention): Kafka starts the partition at its earliest
+   * record, and the records between, removed by retention, never reach the target. Said loudly.
+   */
+  private async checkRecordsKept(topic: string, resumed: { partition: number; offset: bigint }[], earliestOf: (partition: number) => Promise<bigint>): Promise<void> {
+    try {
+      for (const { partition, offset } of resumed) {
+        const low = await earliestOf(partition);
+        if (offset < low) {
+          this.options.logger.error(
+            { topic, partition, offset: offset.toString(), earliest: low.toString() },
+            "the target's offset is below the earliest record the topic still holds: the records between are gone (retention) and missing from the target; repair it with the reconciler (see docs/backups.md)",
+          );
+        }
+      }
+    } catch (err) {
+      this.options.logger.warn({ err, topic }, "could not check that the topic still holds the records after the target's offsets");
     }
   }
 
@@ -104,6 +152,8 @@ export class ApplyLoop {
     await this.skips.get(`${batch.topic}:${batch.partition}`);
     // Halted on an error that stops apply: no later batch is applied (the target's offsets say where to resume).
     if (this.halted || batch.messages.length === 0) return;
+    // Fetched before the seek to the target's offset took effect: kafkajs fetches again from there.
+    if (!this.positioned.has(`${batch.topic}:${batch.partition}`) || isStale()) return;
     const records = batch.messages.map((m) => ({ key: m.key, value: m.value, offset: BigInt(m.offset) }));
     // kafkajs's first and last offset of the fetch count its markers and aborted records too.
     const fetched = { firstOffset: BigInt(batch.firstOffset() ?? batch.messages[0].offset), lastOffset: BigInt(batch.lastOffset()) };
@@ -157,8 +207,9 @@ export class ApplyLoop {
 
   private onResolvedWithoutBatch({ topic, partition, batchSize, firstOffset, lastOffset, highWatermark }: ConsumerEndBatchProcessEvent['payload']): void {
     // A batch apply was handed (it stored its own offset), or a fetch of only records below the position.
-    if (batchSize > 0 || firstOffset === null) return;
     const id = `${topic}:${partition}`;
+    // Not seeked to the target's offset yet (see `positioned`): the fetch may start past records not applied.
+    if (batchSize > 0 || firstOffset === null || !this.positioned.has(id)) return;
     const position = this.fetchPositions.get(id);
     const first = position !== undefined && position < BigInt(firstOffset) ? position : BigInt(firstOffset);
     const skipped = { topic, partition, first, last: BigInt(lastOffset) };
