@@ -20,9 +20,10 @@ BEGIN NOT ATOMIC
   IF @paysync_password IS NOT NULL THEN
     EXECUTE IMMEDIATE CONCAT('ALTER USER ', account, ' IDENTIFIED BY ', QUOTE(@paysync_password));
   END IF;
-  -- Offsets and row versions: apply creates these two tables at its first start.
+  -- Offsets and row versions: apply creates these two tables at its first start. ALTER: apply adds
+  -- deleted_at and its index to a row versions table an earlier paysync made (delete-marker retention).
   EXECUTE IMMEDIATE CONCAT('GRANT SELECT, INSERT, UPDATE, DELETE, CREATE ON ', db, '.`paysync_apply_offsets` TO ', account);
-  EXECUTE IMMEDIATE CONCAT('GRANT SELECT, INSERT, UPDATE, DELETE, CREATE ON ', db, '.`paysync_row_versions` TO ', account);
+  EXECUTE IMMEDIATE CONCAT('GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER ON ', db, '.`paysync_row_versions` TO ', account);
   WHILE rest <> '' DO
     SET item = TRIM(SUBSTRING_INDEX(rest, ',', 1));
     SET rest = IF(LOCATE(',', rest) > 0, SUBSTRING(rest, LOCATE(',', rest) + 1), '');

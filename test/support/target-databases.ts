@@ -39,9 +39,9 @@ export async function createScratchPostgresTarget(prefix = 'paysync_tgt'): Promi
   };
 }
 
-export async function createScratchMysqlTarget(): Promise<ScratchTarget> {
+export async function createScratchMysqlTarget(prefix = 'paysync_tgt'): Promise<ScratchTarget> {
   const adminUrl = stackAddresses().PAYSYNC_TEST_MYSQL_URL;
-  const name = uniqueName('paysync_tgt');
+  const name = uniqueName(prefix);
   const admin = createMysqlPool(adminUrl, { max: 1 });
   try {
     await admin.query(`CREATE DATABASE ${quoteMysqlIdent(name)} CHARACTER SET utf8mb4`);

@@ -27,6 +27,9 @@ export function createMysqlPool(url: string, options: { max?: number; setting?: 
   });
 }
 
+/** The server's clock, NOW(6), as a value for a `?` of a statement (a VALUES list takes no SQL otherwise). */
+export const MYSQL_NOW = mysql.raw('NOW(6)');
+
 /** `my``odd``name` */
 export function quoteMysqlIdent(name: string): string {
   return `\`${name.replace(/`/g, '``')}\``;

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from '@paysync/observability';
 import type { BatchOutcome } from './consume/batch-applier';
 
-/** What an SRE watches of apply: rows by table and op, lag, batch latency, dead letters, retries. */
+/** What an SRE watches of apply: rows by table and op, lag, batch latency, dead letters, retries, purged delete markers. */
 export class ApplyMetrics {
   readonly rows: Counter<'table' | 'op'>;
   readonly stale: Counter;
@@ -12,6 +12,7 @@ export class ApplyMetrics {
   readonly batchSeconds: Histogram;
   readonly deadLetters: Counter<'topic'>;
   readonly retries: Counter;
+  readonly deleteMarkersPurged: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -34,6 +35,7 @@ export class ApplyMetrics {
     });
     this.deadLetters = new Counter({ name: 'paysync_apply_dead_letters_total', help: 'Records sent to the dead-letter topic, by source topic.', labelNames: ['topic'], registers });
     this.retries = new Counter({ name: 'paysync_apply_retries_total', help: 'Batches retried after a transient error (target, registry or Kafka).', registers });
+    this.deleteMarkersPurged = new Counter({ name: 'paysync_apply_delete_markers_purged_total', help: 'Version markers of deleted keys purged from the target after PAYSYNC_DELETE_MARKER_RETENTION_MS.', registers });
   }
 
   /**

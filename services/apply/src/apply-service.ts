@@ -8,15 +8,17 @@ import { RecordDecoder } from './changes/record-decoder';
 import { ApplyLoop } from './consume/apply-loop';
 import { BatchApplier, type BatchOutcome } from './consume/batch-applier';
 import { ChangeWriter } from './consume/change-writer';
+import { DeleteMarkerPurge } from './consume/delete-marker-purge';
 import { TransactionalApplier } from './consume/transactional-applier';
 import { DeadLetterWriter } from './dead-letter/dead-letter-writer';
-import type { applySettings } from './settings';
+import type { applySettings, deleteMarkerSettings } from './settings';
 import { MissingPrivilegeError } from './targets/missing-privileges';
 import { openTarget } from './targets/open-target';
 import { TableNames } from './targets/table-names';
 import type { Target } from './targets/target';
 
-export type ApplyConfig = ConfigOf<typeof applySettings>;
+/** Replay's config lacks the delete-marker settings: only apply purges. */
+export type ApplyConfig = ConfigOf<typeof applySettings> & Partial<ConfigOf<typeof deleteMarkerSettings>>;
 
 export interface ApplyServiceOptions {
   stopBefore?: ConstructorParameters<typeof ApplyLoop>[0]['stopBefore'];
@@ -35,6 +37,7 @@ export class ApplyService {
   readonly topics: string[];
   private producer: Producer | undefined;
   private loop: ApplyLoop | undefined;
+  private purge: DeleteMarkerPurge | undefined;
   private http: HealthServer | undefined;
   private running = false;
   private lastError: string | undefined;
@@ -50,7 +53,7 @@ export class ApplyService {
     private readonly logger: Logger,
     private readonly options: ApplyServiceOptions = {},
   ) {
-    this.target = openTarget(config.targetUrl, `paysync-apply-${config.groupId}`);
+    this.target = openTarget(config.targetUrl, `paysync-apply-${config.groupId}`, { purgesDeleteMarkers: (config.deleteMarkerRetentionMs ?? 0) > 0 });
     this.kafka = kafkaFromSettings(config, logger.child({ component: 'kafka' }));
     this.registry = new SchemaRegistryClient(config);
     this.mapping = parseTableMapping(config.tableMapping ?? [], this.target.kind);
@@ -127,6 +130,16 @@ export class ApplyService {
       },
     });
     await this.loop.start();
+    if (config.deleteMarkerRetentionMs && config.deleteMarkerPurgeIntervalMs) {
+      this.purge = new DeleteMarkerPurge({
+        target: this.target,
+        retentionMs: config.deleteMarkerRetentionMs,
+        intervalMs: config.deleteMarkerPurgeIntervalMs,
+        logger,
+        onPurged: (count) => this.metrics.deleteMarkersPurged.inc(count),
+      });
+      this.purge.start();
+    }
     this.running = true;
     this.lastError = undefined;
     logger.info({ topics: this.topics, groupId: config.groupId, target: this.target.kind, http: this.http?.url }, 'apply running');
@@ -166,6 +179,7 @@ export class ApplyService {
     this.running = false;
     await this.loop?.stop().catch((err: unknown) => this.logger.warn({ err }, 'consumer did not leave the group cleanly'));
     await this.producer?.disconnect().catch(() => undefined);
+    await this.purge?.stop();
     await this.target.close().catch(() => undefined);
     await this.http?.close();
   }

@@ -31,3 +31,19 @@ export const applySettings = {
     max: 64 * 1024 * 1024,
   }),
 };
+
+/** Apply's own (replay purges nothing: the target's running apply does). */
+export const deleteMarkerSettings = {
+  deleteMarkerRetentionMs: integer('PAYSYNC_DELETE_MARKER_RETENTION_MS', {
+    description:
+      "How long a deleted key's version marker is kept in the target (it stops a replayed older change from bringing the row back); then apply purges it. Must be longer than the table topics' delete.retention.ms (Kafka's default 86400000) plus the longest time an older change of the key can still reach apply (a replay of older offsets, capture re-sending after a crash); 0 keeps markers forever. See docs/backups.md.",
+    default: 7 * 24 * 60 * 60 * 1000,
+    min: 0,
+  }),
+  deleteMarkerPurgeIntervalMs: integer('PAYSYNC_DELETE_MARKER_PURGE_INTERVAL_MS', {
+    description: 'How often apply purges expired delete markers: at most 1000 per statement, each in a short transaction of its own, until none is left.',
+    default: 5 * 60 * 1000,
+    min: 100,
+    max: 24 * 60 * 60 * 1000,
+  }),
+};

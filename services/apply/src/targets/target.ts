@@ -51,6 +51,11 @@ export interface TargetTransaction {
   rollback(): Promise<void>;
 }
 
+export interface TargetOptions {
+  /** Apply purges expired delete markers (PAYSYNC_DELETE_MARKER_RETENTION_MS): it deletes from the row versions table. */
+  purgesDeleteMarkers: boolean;
+}
+
 /** A target database: PostgreSQL, or MariaDB/MySQL. */
 export interface Target {
   readonly kind: 'postgres' | 'mysql';
@@ -65,6 +70,12 @@ export interface Target {
   resolve(source: SourceTable, name: TargetName): Promise<ResolvedTable>;
   begin(): Promise<TargetTransaction>;
   storedOffsets(groupId: string): Promise<StoredOffset[]>;
+  /**
+   * Deletes up to `limit` delete markers (row versions of deleted keys) written more than
+   * `olderThanMs` ago, in a short transaction of its own, never a version of a key that exists;
+   * answers how many.
+   */
+  purgeDeleteMarkers(olderThanMs: number, limit: number): Promise<number>;
   /** Connection lost, deadlock, serialization failure, target down: retry the batch. */
   isTransient(err: unknown): boolean;
   /** The privilege this error says apply lacks, with the GRANT; undefined when it says something else. */

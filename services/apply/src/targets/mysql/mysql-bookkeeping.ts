@@ -3,6 +3,9 @@ import type { MysqlPool } from '@paysync/mysql';
 
 export const OFFSETS = APPLY_OFFSETS_TABLE.mysql.table;
 export const VERSIONS = 'paysync_row_versions';
+/** NULL DEFAULT NULL said outright: without explicit_defaults_for_timestamp a TIMESTAMP column would set itself on every update. */
+export const DELETED_AT = 'deleted_at TIMESTAMP(6) NULL DEFAULT NULL';
+export const DELETED_AT_INDEX = 'by_deleted_at';
 
 /** paysync's own tables beside the replicated ones (MariaDB has no schemas within a database). */
 const BOOKKEEPING: { table: string; ddl: string }[] = [
@@ -14,12 +17,13 @@ const BOOKKEEPING: { table: string; ddl: string }[] = [
        PRIMARY KEY (group_id, topic, kafka_partition)) ENGINE=InnoDB`,
   },
   {
-    // Keys are long texts: the primary key is their SHA-256, the text is kept for truncates.
+    // Keys are long texts: the primary key is their SHA-256, the text is kept for truncates. A
+    // delete marker (deleted) says since when (deleted_at), for its retention (mysql-delete-markers.ts).
     table: VERSIONS,
     ddl: `CREATE TABLE IF NOT EXISTS ${VERSIONS} (
        key_hash BINARY(32) NOT NULL PRIMARY KEY, target_table VARCHAR(255) NOT NULL, row_key LONGTEXT NOT NULL,
-       lsn BIGINT UNSIGNED NOT NULL, seq BIGINT UNSIGNED NOT NULL, deleted BOOLEAN NOT NULL,
-       KEY by_table (target_table)) ENGINE=InnoDB`,
+       lsn BIGINT UNSIGNED NOT NULL, seq BIGINT UNSIGNED NOT NULL, deleted BOOLEAN NOT NULL, ${DELETED_AT},
+       KEY by_table (target_table), KEY ${DELETED_AT_INDEX} (deleted_at)) ENGINE=InnoDB`,
   },
 ];
 

@@ -1,8 +1,9 @@
 import { checkMysqlAccess, createMysqlPool, databaseOf, quoteMysqlIdent as q, type MysqlPool } from '@paysync/mysql';
 import type { SourceTable } from '../../changes/row-change';
 import { MissingPrivilegeError, type PrivilegeProblem } from '../missing-privileges';
-import type { ResolvedTable, StoredOffset, Target, TargetName, TargetTransaction } from '../target';
-import { BOOKKEEPING_TABLES, createMissingBookkeeping, OFFSETS } from './mysql-bookkeeping';
+import type { ResolvedTable, StoredOffset, Target, TargetName, TargetOptions, TargetTransaction } from '../target';
+import { BOOKKEEPING_TABLES, createMissingBookkeeping, OFFSETS, VERSIONS } from './mysql-bookkeeping';
+import { addDeleteMarkerAge, purgeDeleteMarkers } from './mysql-delete-markers';
 import { isTransientMysqlError, mysqlPrivilegeProblem } from './mysql-errors';
 import { currentAccount, missingMysqlPrivileges } from './mysql-privileges';
 import { MysqlTransaction } from './mysql-transaction';
@@ -16,7 +17,10 @@ export class MysqlTarget implements Target {
   /** 'user'@'host' for the GRANTs a refusal asks for: the URL's user until the target names the account. */
   private account: string;
 
-  constructor(private readonly url: string) {
+  constructor(
+    private readonly url: string,
+    private readonly options: TargetOptions,
+  ) {
     this.pool = createMysqlPool(url, { max: 4, setting: 'PAYSYNC_TARGET_URL' });
     this.database = databaseOf(url);
     this.account = `'${decodeURIComponent(new URL(url).username).replace(/'/g, "''")}'@'%'`;
@@ -27,13 +31,20 @@ export class MysqlTarget implements Target {
     const problems = await this.missingPrivileges(tables);
     if (problems.length > 0) throw new MissingPrivilegeError(problems);
     await createMissingBookkeeping(this.pool, this.database);
+    // ALTER cannot be probed: a refusal says which GRANT it takes.
+    await addDeleteMarkerAge(this.pool, this.database).catch((err: unknown) => {
+      const problem = this.privilegeProblem(err);
+      throw problem ? new MissingPrivilegeError([problem]) : err;
+    });
   }
 
   async missingPrivileges(tables: TargetName[]): Promise<PrivilegeProblem[]> {
     this.account = await currentAccount(this.pool);
+    // Offsets and versions are read and written, expired delete markers deleted. Rows are upserted and deleted by key.
+    const bookkeeping = ['SELECT', 'INSERT', 'UPDATE'] as const;
+    const purged = (table: string) => this.options.purgesDeleteMarkers && table === VERSIONS;
     return missingMysqlPrivileges(this.pool, this.database, this.account, [
-      // Versions are read, written and kept; offsets likewise. Rows are upserted and deleted by key.
-      ...BOOKKEEPING_TABLES.map((table) => ({ table, privileges: ['SELECT', 'INSERT', 'UPDATE'] as const })),
+      ...BOOKKEEPING_TABLES.map((table) => ({ table, privileges: purged(table) ? [...bookkeeping, 'DELETE' as const] : bookkeeping })),
       ...tables.map((name) => ({ table: name.table, privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] as const })),
     ]);
   }
@@ -107,6 +118,10 @@ export class MysqlTarget implements Target {
   async storedOffsets(groupId: string): Promise<StoredOffset[]> {
     const [rows] = await this.pool.query(`SELECT topic, kafka_partition AS kafkaPartition, next_offset AS nextOffset FROM ${OFFSETS} WHERE group_id = ?`, [groupId]);
     return (rows as { topic: string; kafkaPartition: number; nextOffset: string }[]).map((r) => ({ topic: r.topic, partition: Number(r.kafkaPartition), nextOffset: BigInt(r.nextOffset) }));
+  }
+
+  purgeDeleteMarkers(olderThanMs: number, limit: number): Promise<number> {
+    return purgeDeleteMarkers(this.pool, olderThanMs, limit);
   }
 
   isTransient(err: unknown): boolean {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { codecFor, type Row } from '@paysync/contract';
-import { quoteMysqlIdent as q, type MysqlConnection } from '@paysync/mysql';
+import { MYSQL_NOW, quoteMysqlIdent as q, type MysqlConnection } from '@paysync/mysql';
 import type { RowChange, Version } from '../../changes/row-change';
 import { isNewer } from '../../changes/row-change';
 import type { ApplyResult, ResolvedTable, TargetTransaction } from '../target';
@@ -47,9 +47,9 @@ export class MysqlTransaction implements TargetTransaction {
     });
     if (winners.length === 0) return { applied: 0, stale: changes.length };
     await this.db.query(
-      `INSERT INTO ${VERSIONS} (key_hash, target_table, row_key, lsn, seq, deleted) VALUES ?
-       ON DUPLICATE KEY UPDATE lsn = VALUES(lsn), seq = VALUES(seq), deleted = VALUES(deleted)`,
-      [winners.map((c) => [keyHash(table.label, c.rowKey), table.label, c.rowKey, c.version.lsn.toString(), c.version.seq.toString(), c.row === null])],
+      `INSERT INTO ${VERSIONS} (key_hash, target_table, row_key, lsn, seq, deleted, deleted_at) VALUES ?
+       ON DUPLICATE KEY UPDATE lsn = VALUES(lsn), seq = VALUES(seq), deleted = VALUES(deleted), deleted_at = VALUES(deleted_at)`,
+      [winners.map((c) => [keyHash(table.label, c.rowKey), table.label, c.rowKey, c.version.lsn.toString(), c.version.seq.toString(), c.row === null, c.row === null ? MYSQL_NOW : null])],
     );
     const upserts = winners.filter((c) => c.row !== null);
     const groups = new Map<string, RowChange[]>();
@@ -108,7 +108,7 @@ export class MysqlTransaction implements TargetTransaction {
       const chunk = rowKeys.slice(i, i + 1000);
       const tuples = chunk.map((rowKey) => (JSON.parse(rowKey) as string[]).map((text, k) => toMysqlValue(keyColumns[k], codecFor(keyColumns[k]).fromPgText(text))));
       await this.db.query(`DELETE FROM ${q(table.name.table)} WHERE (${table.primaryKey.map(q).join(', ')}) IN (?)`, [tuples]);
-      await this.db.query(`UPDATE ${VERSIONS} SET lsn = ?, seq = ?, deleted = TRUE WHERE key_hash IN (?)`, [version.lsn.toString(), version.seq.toString(), chunk.map((k) => keyHash(table.label, k))]);
+      await this.db.query(`UPDATE ${VERSIONS} SET lsn = ?, seq = ?, deleted = TRUE, deleted_at = NOW(6) WHERE key_hash IN (?)`, [version.lsn.toString(), version.seq.toString(), chunk.map((k) => keyHash(table.label, k))]);
     }
   }
 

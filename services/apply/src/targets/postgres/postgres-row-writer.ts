@@ -47,10 +47,10 @@ export function upsertStatement(table: ResolvedTable, unchanged: ReadonlySet<str
     : 'DO NOTHING';
   return `WITH incoming AS (${incoming}),
     winners AS (
-      INSERT INTO paysync.row_versions AS v (target_table, row_key, lsn, seq, deleted)
-      SELECT $1, paysync_row_key, paysync_lsn, paysync_seq, paysync_deleted FROM incoming
+      INSERT INTO paysync.row_versions AS v (target_table, row_key, lsn, seq, deleted, deleted_at)
+      SELECT $1, paysync_row_key, paysync_lsn, paysync_seq, paysync_deleted, CASE WHEN paysync_deleted THEN now() END FROM incoming
       ON CONFLICT (target_table, row_key) DO UPDATE
-        SET lsn = excluded.lsn, seq = excluded.seq, deleted = excluded.deleted
+        SET lsn = excluded.lsn, seq = excluded.seq, deleted = excluded.deleted, deleted_at = excluded.deleted_at
         WHERE (v.lsn, v.seq) < (excluded.lsn, excluded.seq)
       RETURNING row_key),
     upserted AS (
@@ -117,7 +117,7 @@ export async function truncateRows(db: Queryable, table: ResolvedTable, version:
     .join(' AND ');
   await db.query(
     `WITH gone AS (
-       UPDATE paysync.row_versions SET lsn = $2, seq = $3, deleted = true
+       UPDATE paysync.row_versions SET lsn = $2, seq = $3, deleted = true, deleted_at = now()
         WHERE target_table = $1 AND NOT deleted AND (lsn, seq) < ($2::bigint, $3::bigint)
        RETURNING row_key)
      DELETE FROM ${targetOf(table)} AS t USING gone g WHERE ${keyMatch}`,

@@ -17,7 +17,7 @@ export const DDL_LOCK_TIMEOUT = `SET LOCAL lock_timeout = '5s'`;
 
 export const BOOKKEEPING_SCHEMA = 'paysync';
 
-/** paysync's own tables, each created when missing; apply reads and writes them (never deletes). */
+/** paysync's own tables, each created when missing; apply reads and writes them, and deletes only expired delete markers. */
 export const BOOKKEEPING: { name: TargetName; ddl: string }[] = [
   {
     name: { schema: BOOKKEEPING_SCHEMA, table: 'apply_offsets' },
@@ -27,12 +27,12 @@ export const BOOKKEEPING: { name: TargetName; ddl: string }[] = [
        PRIMARY KEY (group_id, topic, partition))`,
   },
   {
-    // One row per key ever applied; a delete keeps its row (deleted = true) so an older change
-    // replayed later cannot bring the row back.
+    // One row per key applied; a delete keeps its row (deleted = true, since deleted_at) so an older
+    // change replayed later cannot bring the row back, until the retention purges it (postgres-delete-markers.ts).
     name: { schema: BOOKKEEPING_SCHEMA, table: 'row_versions' },
     ddl: `CREATE TABLE IF NOT EXISTS paysync.row_versions (
        target_table text NOT NULL, row_key text NOT NULL,
-       lsn bigint NOT NULL, seq bigint NOT NULL, deleted boolean NOT NULL,
+       lsn bigint NOT NULL, seq bigint NOT NULL, deleted boolean NOT NULL, deleted_at timestamptz,
        PRIMARY KEY (target_table, row_key))`,
   },
 ];

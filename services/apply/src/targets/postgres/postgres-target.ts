@@ -1,15 +1,17 @@
 import { checkPostgresAccess, createPool, inTransaction, type Pool, type PoolClient } from '@paysync/postgres';
 import type { RowChange, SourceTable, Version } from '../../changes/row-change';
 import { MissingPrivilegeError, type PrivilegeProblem } from '../missing-privileges';
-import type { ApplyResult, ResolvedTable, StoredOffset, Target, TargetName, TargetTransaction } from '../target';
+import type { ApplyResult, ResolvedTable, StoredOffset, Target, TargetName, TargetOptions, TargetTransaction } from '../target';
+import { addDeleteMarkerAge, deleteMarkerAgeProblem, purgeDeleteMarkers } from './postgres-delete-markers';
 import { isTransientPostgresError, postgresPrivilegeProblem } from './postgres-errors';
 import { missingPostgresPrivileges } from './postgres-privileges';
 import { truncateRows, writeRows } from './postgres-row-writer';
 import { addMissingColumns, BOOKKEEPING, BOOKKEEPING_SCHEMA, createTable, DDL_LOCK, DDL_LOCK_TIMEOUT, existsInCatalog, OFFSETS, readTargetColumns } from './postgres-tables';
 
-/** Rows are upserted and deleted by key; paysync's own tables are never deleted from. */
+/** Rows are upserted and deleted by key; of paysync's own tables, only expired delete markers are deleted. */
 const TABLE_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
 const BOOKKEEPING_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE'];
+const PURGED_BOOKKEEPING_PRIVILEGES = [...BOOKKEEPING_PRIVILEGES, 'DELETE'];
 
 /** A PostgreSQL target: the source's schema.table by default, paysync's own tables in schema paysync. */
 export class PostgresTarget implements Target {
@@ -20,6 +22,7 @@ export class PostgresTarget implements Target {
   constructor(
     private readonly url: string,
     applicationName: string,
+    private readonly options: TargetOptions,
   ) {
     this.pool = createPool(url, { applicationName, max: 4, setting: 'PAYSYNC_TARGET_URL' });
   }
@@ -32,16 +35,19 @@ export class PostgresTarget implements Target {
       await db.query(DDL_LOCK);
       if (!(await existsInCatalog(db, BOOKKEEPING_SCHEMA))) await db.query(`CREATE SCHEMA IF NOT EXISTS ${BOOKKEEPING_SCHEMA}`);
       for (const { name, ddl } of BOOKKEEPING) if (!(await existsInCatalog(db, BOOKKEEPING_SCHEMA, name.table))) await db.query(ddl);
+      await addDeleteMarkerAge(db);
     });
   }
 
-  missingPrivileges(tables: TargetName[]): Promise<PrivilegeProblem[]> {
-    return missingPostgresPrivileges(this.pool, [
-      ...BOOKKEEPING.map((b) => ({ name: b.name, privileges: BOOKKEEPING_PRIVILEGES })),
+  async missingPrivileges(tables: TargetName[]): Promise<PrivilegeProblem[]> {
+    const purged = (name: TargetName) => this.options.purgesDeleteMarkers && name.table === 'row_versions';
+    const problems = await missingPostgresPrivileges(this.pool, [
+      ...BOOKKEEPING.map((b) => ({ name: b.name, privileges: purged(b.name) ? PURGED_BOOKKEEPING_PRIVILEGES : BOOKKEEPING_PRIVILEGES })),
       ...tables.map((name) => ({ name, privileges: TABLE_PRIVILEGES })),
     ]);
+    const markers = await deleteMarkerAgeProblem(this.pool);
+    return markers ? [...problems, markers] : problems;
   }
-
 
   async resolve(source: SourceTable, name: TargetName): Promise<ResolvedTable> {
     const label = `${name.schema}.${name.table}`;
@@ -76,6 +82,10 @@ export class PostgresTarget implements Target {
       [groupId],
     );
     return rows.map((r) => ({ topic: r.topic, partition: Number(r.partition), nextOffset: BigInt(r.next_offset) }));
+  }
+
+  purgeDeleteMarkers(olderThanMs: number, limit: number): Promise<number> {
+    return purgeDeleteMarkers(this.pool, olderThanMs, limit);
   }
 
   isTransient(err: unknown): boolean {
