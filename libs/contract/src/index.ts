@@ -1,5 +1,6 @@
 export * from './topics';
 export * from './truncate-key';
+export * from './tombstone-version';
 export * from './table-shape';
 export * from './catalog';
 export * from './type-mapping';

@@ -2,6 +2,7 @@ import {
   BoundedCache,
   codecFor,
   shapeFromSchemas,
+  tombstoneVersion,
   UndecodableRecordError,
   type ChangeEnvelope,
   type RegistrySerde,
@@ -14,11 +15,14 @@ export interface RawRecord {
   key: Buffer | null;
   value: Buffer | null;
   offset: bigint;
+  headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
 }
 
 /**
- * Kafka record -> Change. A tombstone (null value) gives null: it only lets compaction forget a
- * deleted key. A record that can never be decoded throws UndecodableRecordError (dead-lettered);
+ * Kafka record -> Change. A tombstone (null value) is the delete it follows, at that delete's
+ * version (its headers, libs/contract tombstone-version.ts): usually the delete was applied just
+ * before and the guard skips it; on a compacted topic it may be all that is left of the delete. A
+ * tombstone without them (an older paysync's) gives null. A record that can never be decoded throws UndecodableRecordError (dead-lettered);
  * any other error (registry unreachable) is transient and the batch is retried.
  */
 export class RecordDecoder {
@@ -27,7 +31,7 @@ export class RecordDecoder {
   constructor(private readonly serde: RegistrySerde) {}
 
   async decode(record: RawRecord): Promise<Change | null> {
-    if (record.value === null) return null;
+    if (record.value === null) return this.decodeTombstone(record);
     const value = await this.serde.decode<ChangeEnvelope>(record.value);
     const envelope = value.value;
     const version = { lsn: envelope.source.lsn, seq: envelope.source.seq };
@@ -51,6 +55,15 @@ export class RecordDecoder {
       commitTimeMs,
       offset: record.offset,
     };
+  }
+
+  private async decodeTombstone(record: RawRecord): Promise<Change | null> {
+    const deleted = tombstoneVersion(record.headers);
+    if (!deleted || record.key === null) return null;
+    const key = await this.serde.decode<Row>(record.key);
+    const table = await this.tableOf(key.schemaId, deleted.valueSchemaId);
+    const version = { lsn: deleted.lsn, seq: deleted.seq };
+    return { kind: 'row', table, rowKey: rowKeyOf(table, key.value), key: key.value, row: null, unchanged: [], version, commitTimeMs: Number(deleted.tsMs), offset: record.offset };
   }
 
   private async tableOf(keySchemaId: number | null, valueSchemaId: number): Promise<SourceTable> {

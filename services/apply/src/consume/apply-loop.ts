@@ -154,7 +154,7 @@ export class ApplyLoop {
     if (this.halted || batch.messages.length === 0) return;
     // Fetched before the seek to the target's offset took effect: kafkajs fetches again from there.
     if (!this.positioned.has(`${batch.topic}:${batch.partition}`) || isStale()) return;
-    const records = batch.messages.map((m) => ({ key: m.key, value: m.value, offset: BigInt(m.offset) }));
+    const records = batch.messages.map((m) => ({ key: m.key, value: m.value, offset: BigInt(m.offset), headers: m.headers }));
     // kafkajs's first and last offset of the fetch count its markers and aborted records too.
     const fetched = { firstOffset: BigInt(batch.firstOffset() ?? batch.messages[0].offset), lastOffset: BigInt(batch.lastOffset()) };
     const started = process.hrtime.bigint();

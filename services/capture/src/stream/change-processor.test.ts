@@ -22,6 +22,7 @@ function recordingCodec(envelopes: ChangeEnvelope[]): TableCodec {
     keyColumns: ['id'],
     encodeKey: () => Buffer.alloc(0),
     encodeValue: (envelope) => (envelopes.push(envelope), Buffer.from('v')),
+    valueSchemaId: 1,
     truncateKey: Buffer.from('t'),
   };
 }

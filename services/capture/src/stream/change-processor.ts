@@ -1,4 +1,4 @@
-import { COMMIT_MARKER_HEADER, parseRereadRequest, REREAD_REQUEST_PREFIX, SNAPSHOT_REQUEST_PREFIX, type ChangeEnvelope, type RereadRequest, type Row } from '@paysync/contract';
+import { COMMIT_MARKER_HEADER, parseRereadRequest, REREAD_REQUEST_PREFIX, SNAPSHOT_REQUEST_PREFIX, tombstoneHeaders, type ChangeEnvelope, type RereadRequest, type Row } from '@paysync/contract';
 import type { Message } from '@paysync/kafka';
 import { lsnToBigInt, type Pgoutput, type RawTuple } from '@paysync/postgres';
 import type { ChunkRow, WatermarkWindows } from '../snapshot/watermark-windows';
@@ -125,11 +125,12 @@ export class ChangeProcessor {
     const keySource = (after ?? before) as RawTuple;
     this.windows.touched(codec.table, keyText(codec, keySource));
     const decodedAfter = after ? decodeTuple(codec, after) : null;
-    const envelope = this.envelope(codec, op, before ? decodeTuple(codec, before).row : null, decodedAfter?.row ?? null, this.nextVersion(), false);
+    const version = this.nextVersion();
+    const envelope = this.envelope(codec, op, before ? decodeTuple(codec, before).row : null, decodedAfter?.row ?? null, version, false);
     envelope.unchanged_toast = decodedAfter?.unchanged ?? [];
     const { key, partition } = keyOf(codec, keySource);
     await this.emit(codec.topic, { key, value: codec.encodeValue(envelope), partition });
-    if (op === 'd') await this.sink.push(codec.topic, { key, value: null, partition }); // tombstone: compaction forgets the key
+    if (op === 'd') await this.sink.push(codec.topic, tombstone(codec, key, partition, version));
     this.listener.event(codec.table, op);
   }
 
@@ -187,10 +188,11 @@ export class ChangeProcessor {
       this.listener.event(codec.table, 'r');
     }
     for (const key of absent) {
-      const envelope = this.envelope(codec, 'd', decodeTuple(codec, key.raw).row, null, { lsn, seq: seq++, txId: null, tsMs }, true);
+      const version = { lsn, seq: seq++, txId: null, tsMs };
+      const envelope = this.envelope(codec, 'd', decodeTuple(codec, key.raw).row, null, version, true);
       const { key: encodedKey, partition } = keyOf(codec, key.raw);
       await this.emit(codec.topic, { key: encodedKey, value: codec.encodeValue(envelope), partition });
-      await this.sink.push(codec.topic, { key: encodedKey, value: null, partition });
+      await this.sink.push(codec.topic, tombstone(codec, encodedKey, partition, version));
       this.listener.event(codec.table, 'd');
     }
     // A snapshot chunk is applied atomically too, as if it were one transaction.
@@ -244,4 +246,9 @@ export class ChangeProcessor {
       unchanged_toast: [],
     };
   }
+}
+
+/** The tombstone after a delete: compaction forgets the key by it, and it carries the delete's version for a reader that meets only it. */
+function tombstone(codec: TableCodec, key: Buffer, partition: number, version: { lsn: bigint; seq: bigint; tsMs: bigint }): Message {
+  return { key, value: null, partition, headers: tombstoneHeaders({ lsn: version.lsn, seq: version.seq, tsMs: version.tsMs, valueSchemaId: codec.valueSchemaId }) };
 }

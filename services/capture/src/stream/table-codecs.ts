@@ -32,6 +32,8 @@ export interface TableCodec {
   keyColumns: string[];
   encodeKey(key: Row): Buffer;
   encodeValue(envelope: ChangeEnvelope): Buffer;
+  /** The registry id of the value schema: a tombstone names it (libs/contract tombstone-version.ts). */
+  valueSchemaId: number;
   /** The key of the table's truncate events (libs/contract truncate-key.ts). */
   truncateKey: Buffer;
 }
@@ -129,6 +131,7 @@ export class TableCodecs {
       keyColumns: shape.primaryKey,
       encodeKey: key.encode,
       encodeValue: value.encode,
+      valueSchemaId: value.schemaId,
       truncateKey: truncateKey.encode({ table }),
     };
     this.current.set(table, { fingerprint: print, codec });
