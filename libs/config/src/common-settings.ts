@@ -14,6 +14,13 @@ export const httpSettings = {
     description: 'Least severe log level written (JSON lines on stdout).',
     default: 'info',
   }),
+  drainTimeoutMs: integer('PAYSYNC_DRAIN_TIMEOUT_MS', {
+    description:
+      'Longest a stop on SIGTERM or SIGINT may take (the batch or send in flight committed or rolled back whole, connections closed); past it the process logs what still held it and exits with code 1, which loses nothing (the next start resumes from the committed position). Keep it below the grace period of what stops the process: the Helm chart sets it 5 s below terminationGracePeriodSeconds.',
+    default: 25_000,
+    min: 1000,
+    max: 3_600_000,
+  }),
 };
 
 const BROKER = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;

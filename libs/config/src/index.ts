@@ -6,3 +6,4 @@ export * from './common-settings';
 export * from './security-settings';
 export * from './setting-error';
 export * from './command';
+export * from './unreachable';

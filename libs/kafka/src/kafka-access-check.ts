@@ -1,5 +1,5 @@
-import { causes, SettingError, tlsSettingError } from '@paysync/config';
-import { kafkaFromSettings } from './kafka-client';
+import { causes, connectionFailure, SettingError, tlsSettingError, UnreachableError } from '@paysync/config';
+import { kafkaDependency, kafkaFromSettings } from './kafka-client';
 import type { KafkaConnectionSettings } from './kafka-security';
 
 const CLOSED = /closed connection|connection closed|ECONNRESET|EPIPE|socket hang up/i;
@@ -49,6 +49,12 @@ export function explainKafkaError(err: unknown, settings: KafkaConnectionSetting
   return undefined;
 }
 
+/** The UnreachableError of a connection to the brokers that failed; undefined for other errors. */
+function unreachableBrokers(err: unknown, settings: KafkaConnectionSettings): UnreachableError | undefined {
+  const failure = connectionFailure(err);
+  return failure === undefined ? undefined : new UnreachableError(kafkaDependency(settings), failure, err);
+}
+
 const ATTEMPTS = 3;
 
 const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
@@ -57,13 +63,14 @@ const quiet = { error: () => undefined, warn: () => undefined, info: () => undef
  * Asks the brokers for the cluster's metadata once before a service starts (a client of its own,
  * without retries), so a setting the brokers refuse (wrong password, untrusted CA, plaintext
  * against TLS) stops the command with a SettingError at once instead of kafkajs retrying it for
- * a minute. Errors that can pass (brokers not up yet) are left to the service's usual retries.
+ * a minute. Brokers that do not answer throw an UnreachableError, for the service to wait on;
+ * other errors that can pass (a leader moving) are left to the service's usual retries.
  */
 export async function checkKafkaAccess(settings: KafkaConnectionSettings): Promise<void> {
   let closedEvery = true;
   let lastError: unknown;
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    const admin = kafkaFromSettings(settings, quiet, 0).admin();
+    const admin = kafkaFromSettings(settings, quiet, { retries: 0 }).admin();
     try {
       await admin.connect();
       // A SASL listener answers a client without SASL until its first real request.
@@ -73,13 +80,17 @@ export async function checkKafkaAccess(settings: KafkaConnectionSettings): Promi
       const explained = explainKafkaError(err, settings);
       if (explained) throw explained;
       closedEvery &&= CLOSED.test(messagesOf(err));
-      if (!closedEvery) return;
+      if (!closedEvery) {
+        const unreachable = unreachableBrokers(err, settings);
+        if (unreachable) throw unreachable;
+        return;
+      }
       lastError = err;
       await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
   }
-  const explained = explainKafkaError(lastError, settings, true);
+  const explained = explainKafkaError(lastError, settings, true) ?? unreachableBrokers(lastError, settings);
   if (explained) throw explained;
 }

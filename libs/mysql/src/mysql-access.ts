@@ -1,4 +1,4 @@
-import { SettingError, tlsSettingError } from '@paysync/config';
+import { connectionFailure, SettingError, tlsSettingError, UnreachableError, type Dependency } from '@paysync/config';
 import type { MysqlPool } from './mysql-pool';
 import { parseMysqlUrl } from './mysql-url';
 
@@ -23,12 +23,23 @@ export function explainMysqlError(err: unknown, url: string, setting: string): S
   });
 }
 
-/** One query before a service starts: a URL the server refuses stops the command with a SettingError. */
+/** The server a URL names, for the line saying it does not answer. */
+export function mysqlDependency(url: string, setting: string): Dependency {
+  const { host, port } = parseMysqlUrl(url, setting);
+  return { kind: 'mysql', name: 'MariaDB/MySQL', address: `${host}:${port}`, setting };
+}
+
+/**
+ * One query before a service starts: a URL the server refuses stops the command with a
+ * SettingError, a server that does not answer throws an UnreachableError (for the service to wait on).
+ */
 export async function checkMysqlAccess(pool: MysqlPool, url: string, setting: string): Promise<void> {
   try {
     await pool.query('SELECT 1');
   } catch (err) {
     const explained = explainMysqlError(err, url, setting);
     if (explained) throw explained;
+    const failure = connectionFailure(err);
+    if (failure !== undefined) throw new UnreachableError(mysqlDependency(url, setting), failure, err);
   }
 }

@@ -5,3 +5,5 @@ export * from './shutdown';
 export * from './admin-guard';
 export * from './metrics-text';
 export * from './pushgateway';
+export * from './startup-waits';
+export * from './outages';

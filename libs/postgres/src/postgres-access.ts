@@ -1,4 +1,4 @@
-import { SettingError, tlsSettingError } from '@paysync/config';
+import { connectionFailure, SettingError, tlsSettingError, UnreachableError, type Dependency } from '@paysync/config';
 import { parsePostgresUrl, PostgresUrlError, type PostgresTarget } from './libpq-url';
 import type { Queryable } from './pool';
 
@@ -38,10 +38,17 @@ export function explainPostgresError(err: unknown, url: string, setting: string)
   });
 }
 
+/** The server a URL names, for the line saying it does not answer. */
+export function postgresDependency(url: string, setting: string): Dependency {
+  const { host, port } = postgresTarget(url, setting);
+  return { kind: 'postgres', name: 'PostgreSQL', address: `${host}:${port}`, setting };
+}
+
 /**
  * One query before a service starts, so a URL the server refuses stops the command with a
- * SettingError naming it instead of the service retrying it. Other errors (a server not up yet)
- * are left to the service's own handling.
+ * SettingError naming it instead of the service retrying it, and a server that does not answer
+ * throws an UnreachableError naming it, for the service to wait on. Other errors (a server still
+ * starting up) are left to the service's own handling.
  */
 export async function checkPostgresAccess(db: Queryable, url: string, setting: string): Promise<void> {
   try {
@@ -49,5 +56,7 @@ export async function checkPostgresAccess(db: Queryable, url: string, setting: s
   } catch (err) {
     const explained = explainPostgresError(err, url, setting);
     if (explained) throw explained;
+    const failure = connectionFailure(err);
+    if (failure !== undefined) throw new UnreachableError(postgresDependency(url, setting), failure, err);
   }
 }

@@ -1,7 +1,7 @@
 // The package's HTTP layer (its own SchemaRegistry class caches parsed schemas without bound and
 // parses them with its own avsc options; paysync needs neither).
 import createRegistryApi, { type SchemaRegistryAPIClient } from '@kafkajs/confluent-schema-registry/dist/api';
-import { SettingError, tlsSettingError } from '@paysync/config';
+import { connectionFailure, SettingError, tlsSettingError, UnreachableError, type Dependency } from '@paysync/config';
 import { registryConnection, type RegistrySettings } from './registry-security';
 
 /** The registry refused a schema as incompatible with what the subject already holds. */
@@ -29,6 +29,12 @@ function statusOf(err: unknown): number | undefined {
   return (err as HttpError)?.status;
 }
 
+/** Where the registry is (host and port of its URL, never its credentials), for the line saying it does not answer. */
+export function registryDependency(url: string): Dependency {
+  const { hostname, port, protocol } = new URL(url);
+  return { kind: 'registry', name: 'Schema registry', address: `${hostname}:${port || (protocol === 'https:' ? 443 : 80)}`, setting: 'PAYSYNC_SCHEMA_REGISTRY_URL' };
+}
+
 /**
  * The one place that talks HTTP to the Confluent-compatible registry (Confluent, Apicurio's
  * ccompat API, Karapace). It registers Avro schemas and fetches them by id; parsing and caching of
@@ -47,10 +53,15 @@ export class SchemaRegistryClient {
     this.api = createRegistryApi({ host, auth, agent, middlewares, clientId: 'paysync', retry: { retries: 3 } });
   }
 
+  get dependency(): Dependency {
+    return registryDependency(this.host);
+  }
+
   /**
    * Asks the registry for its subjects once before a service starts, so credentials or a
    * certificate it refuses stop the command with a SettingError naming the setting, instead of
-   * failing the first schema registration later. Other errors (registry not up yet) pass.
+   * failing the first schema registration later; a registry that does not answer throws an
+   * UnreachableError, for the service to wait on. Other errors (a 503 while it starts) pass.
    */
   async checkAccess(): Promise<void> {
     try {
@@ -77,6 +88,8 @@ export class SchemaRegistryClient {
         handshake: otherEndpoint,
       });
       if (tls) throw tls;
+      const failure = connectionFailure(err);
+      if (failure !== undefined) throw new UnreachableError(this.dependency, failure, err);
     }
   }
 

@@ -18,7 +18,7 @@ export const applyCommand = defineCommand({
       return 2;
     }
     try {
-      return await runUntilSignal(logger, service);
+      return await runUntilSignal(logger, service, config.drainTimeoutMs);
     } catch (err) {
       logger.fatal({ err }, 'apply failed');
       // For a person to fix: said plainly, with the statements that fix it.

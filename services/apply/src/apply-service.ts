@@ -1,7 +1,7 @@
-import type { ConfigOf } from '@paysync/config';
+import { asUnreachable, type ConfigOf, type Dependency } from '@paysync/config';
 import { deadLetterTopic, parseTableMapping, RegistrySerde, targetNameOf, topicName, transactionTopicName, type TargetName } from '@paysync/contract';
-import { checkKafkaAccess, createIdempotentProducer, ensureTopics, kafkaFromSettings, missingTopics, type Kafka, type Producer } from '@paysync/kafka';
-import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
+import { checkKafkaAccess, createIdempotentProducer, ensureTopics, kafkaDependency, kafkaFromSettings, missingTopics, type Kafka, type Producer } from '@paysync/kafka';
+import { createMetricsRegistry, Outages, startHealthServer, StartupWaits, type HealthServer, type Logger } from '@paysync/observability';
 import { SchemaRegistryClient } from '@paysync/registry';
 import { ApplyMetrics } from './apply-metrics';
 import { RecordDecoder } from './changes/record-decoder';
@@ -45,8 +45,13 @@ export class ApplyService {
   /** Where the configured tables land in the target. */
   readonly targetNames: TargetName[];
   private stopFor!: (err: Error) => void;
-  /** Rejects when apply stops itself: a target that refuses apply's writes for lack of privilege. */
+  /** Rejects when apply stops itself: a target that refuses apply's writes for lack of privilege, a consumer kafkajs gave up on. */
   readonly failed = new Promise<never>((_, reject) => (this.stopFor = reject));
+  /** Kafka, the registry and the target while they do not answer: one line per retry period, /readyz. */
+  private readonly outages: Outages;
+  private readonly waits: StartupWaits;
+  /** What apply talks to, to tell which one an error says does not answer. */
+  private readonly dependencies: Dependency[];
 
   constructor(
     private readonly config: ApplyConfig,
@@ -54,8 +59,11 @@ export class ApplyService {
     private readonly options: ApplyServiceOptions = {},
   ) {
     this.target = openTarget(config.targetUrl, `paysync-apply-${config.groupId}`, { purgesDeleteMarkers: (config.deleteMarkerRetentionMs ?? 0) > 0 });
-    this.kafka = kafkaFromSettings(config, logger.child({ component: 'kafka' }));
+    this.outages = new Outages(logger);
+    this.kafka = kafkaFromSettings(config, logger.child({ component: 'kafka' }), { onUnreachable: (unreachable, retryInMs) => this.outages.report(unreachable, retryInMs) });
     this.registry = new SchemaRegistryClient(config);
+    this.dependencies = [this.target.dependency, this.registry.dependency, kafkaDependency(config)];
+    this.waits = new StartupWaits(logger, this.outages, (err) => asUnreachable(err, this.dependencies));
     this.mapping = parseTableMapping(config.tableMapping ?? [], this.target.kind);
     this.targetNames = config.tables.map((t) => targetNameOf(...(t.split('.') as [string, string]), this.target.kind, this.mapping));
     this.failed.catch(() => undefined); // awaited by whoever runs the service; never an unhandled rejection
@@ -82,20 +90,33 @@ export class ApplyService {
         port: config.httpPort,
         registry: this.metricsRegistry,
         logger,
-        readiness: () => ({ ready: this.running && this.lastError === undefined, detail: { running: this.running, retrying: this.lastError ?? null } }),
+        readiness: () => {
+          const unreachable = this.outages.current;
+          const ready = this.running && this.lastError === undefined && unreachable.length === 0;
+          return { ready, detail: { running: this.running, retrying: this.lastError ?? this.waits.waitingFor ?? null, unreachable } };
+        },
       });
+      logger.info({ http: this.http.url }, 'apply health server listening');
     }
-    // Settings the brokers or the registry refuse stop here, each named (the target's in prepare).
-    await checkKafkaAccess(config);
-    await this.registry.checkAccess();
-    await this.target.prepare(this.targetNames);
-    await this.untilDone('topics to read', async () => {
-      const missing = await missingTopics(this.kafka, this.topics);
-      if (missing.length > 0) throw new Error(`waiting for topics ${missing.join(', ')} (${whoCreates(config.mode)})`);
-    });
-    await this.untilDone('dead-letter topic', () => ensureTopics(this.kafka, [{ topic: this.deadLetterTopic, numPartitions: 1 }]));
-    this.producer = createIdempotentProducer(this.kafka);
-    await this.producer.connect();
+    const { waits } = this;
+    // Settings the brokers, the registry or the target refuse stop here, each named; those that do not answer are waited for.
+    await waits.untilDone('Kafka', () => checkKafkaAccess(config));
+    await waits.untilDone('schema registry', () => this.registry.checkAccess());
+    await waits.untilDone('target', () => this.target.prepare(this.targetNames));
+    // Start-up steps that wait on other systems (capture not started yet, a broker electing leaders) are retried.
+    const retry = { otherErrors: 'retry' } as const;
+    await waits.untilDone(
+      'topics to read',
+      async () => {
+        const missing = await missingTopics(this.kafka, this.topics);
+        if (missing.length > 0) throw new Error(`waiting for topics ${missing.join(', ')} (${whoCreates(config.mode)})`);
+      },
+      retry,
+    );
+    await waits.untilDone('dead-letter topic', () => ensureTopics(this.kafka, [{ topic: this.deadLetterTopic, numPartitions: 1 }]), retry);
+    const producer = createIdempotentProducer(this.kafka);
+    this.producer = producer;
+    await waits.untilDone('Kafka producer', () => producer.connect(), { late: () => producer.disconnect() });
     const names = new TableNames(this.target, this.mapping);
     const writer = new ChangeWriter(this.target, new RecordDecoder(new RegistrySerde(this.registry)), names);
     const deadLetters = new DeadLetterWriter(this.producer, this.deadLetterTopic);
@@ -117,19 +138,26 @@ export class ApplyService {
       stopBefore: this.options.stopBefore,
       onBatch: (topic, partition, outcome, high, seconds) => {
         this.lastError = undefined;
+        this.outages.recovered(this.target.dependency);
+        this.outages.recovered(this.registry.dependency);
         this.metrics.batchDone(topic, partition, outcome, high, seconds);
         if (outcome.deadLetters > 0) logger.warn({ topic, partition, deadLetters: outcome.deadLetters, deadLetterTopic: this.deadLetterTopic }, 'records sent to the dead-letter topic');
         this.options.onBatch?.(topic, partition, outcome, high);
       },
       stopsApply: (err) => this.target.privilegeProblem(err) !== undefined,
       onStopped: (err) => void this.stopOnRefusal(err),
-      onRetry: (err, attempt) => {
+      onRetry: (err, attempt, retryInMs) => {
         this.metrics.retries.inc();
         this.lastError = (err as Error).message;
-        logger.error({ err, attempt }, 'batch failed with a transient error; retrying it in place');
+        const unreachable = asUnreachable(err, this.dependencies);
+        if (unreachable) this.outages.report(unreachable, retryInMs, { attempt });
+        else logger.error({ err, attempt, retryInMs }, 'batch failed with a transient error; retrying it in place');
       },
+      onFetched: () => this.outages.recovered(kafkaDependency(config)),
+      onConsumerCrash: (err, restarts) => this.onConsumerCrash(err, restarts),
+      brokersAway: () => this.outages.isDown(kafkaDependency(config)),
     });
-    await this.loop.start();
+    await waits.abortable(this.loop.start());
     if (config.deleteMarkerRetentionMs && config.deleteMarkerPurgeIntervalMs) {
       this.purge = new DeleteMarkerPurge({
         target: this.target,
@@ -158,25 +186,26 @@ export class ApplyService {
     this.stopFor(new MissingPrivilegeError(found.length > 0 ? found : own ? [own] : []));
   }
 
-  /** Start-up steps that wait on other systems (capture not started yet, a broker electing leaders) are retried. */
-  private async untilDone(what: string, step: () => Promise<void>): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await step();
-      } catch (err) {
-        this.lastError = (err as Error).message;
-        if (attempt === 1 || attempt % 10 === 0) this.logger.warn({ err, attempt }, `start-up: ${what} not ready, retrying`);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * attempt)));
-      }
-    }
+  /**
+   * kafkajs gave up on its consumer after its retries: it restarts it (brokers away: said as the
+   * brokers' line) or, on an error it cannot retry, leaves it stopped, so apply stops (exit 1) for a
+   * restart instead of running on without reading.
+   */
+  private onConsumerCrash(err: Error, restarts: boolean): void {
+    const unreachable = asUnreachable(err, this.dependencies);
+    if (restarts && unreachable) return this.outages.report(unreachable, undefined, { consumer: 'restarting' });
+    this.logger.error({ err, restarts }, restarts ? 'the Kafka consumer failed; kafkajs restarts it' : 'the Kafka consumer failed and kafkajs does not restart it');
+    if (!restarts) this.stopFor(err);
   }
 
   get applyLoop(): ApplyLoop | undefined {
     return this.loop;
   }
 
+  /** Ends a start still waiting (see StartupWaits), then lets the batches in progress commit or roll back whole and closes everything. */
   async stop(): Promise<void> {
     this.running = false;
+    this.waits.abort();
     await this.loop?.stop().catch((err: unknown) => this.logger.warn({ err }, 'consumer did not leave the group cleanly'));
     await this.producer?.disconnect().catch(() => undefined);
     await this.purge?.stop();

@@ -56,7 +56,7 @@ export const replayCommand = defineCommand({
     const removeHandlers = onShutdownSignal(logger, () => {
       progress.close();
       return service.stop();
-    });
+    }, config.drainTimeoutMs);
     try {
       await run.catchUp();
       await service.stop();

@@ -1,5 +1,5 @@
 import { ConfigError, defineCommand, SettingError } from '@paysync/config';
-import { createLogger, onShutdownSignal } from '@paysync/observability';
+import { createLogger, runUntilSignal } from '@paysync/observability';
 import { CaptureService } from './capture-service';
 import { PreflightError } from './startup/preflight-problem';
 import { captureSettings } from './settings';
@@ -11,19 +11,13 @@ export const captureCommand = defineCommand({
   run: async (config) => {
     const logger = createLogger({ service: 'capture', level: config.logLevel });
     const service = new CaptureService(config, logger);
-    const removeHandlers = onShutdownSignal(logger, () => service.stop());
     try {
-      await service.start();
-      await service.done;
-      return 0;
+      return await runUntilSignal(logger, service, config.drainTimeoutMs);
     } catch (err) {
       logger.fatal({ err }, 'capture failed');
       // Start-up problems are for a person to fix: also say them plainly, with their fixes.
       if (err instanceof PreflightError || err instanceof ConfigError || err instanceof SettingError) process.stderr.write(`paysync capture: ${err.message}\n`);
-      await service.stop().catch(() => undefined);
       return err instanceof ConfigError || err instanceof SettingError ? 2 : 1;
-    } finally {
-      removeHandlers();
     }
   },
 });

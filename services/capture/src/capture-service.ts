@@ -1,11 +1,11 @@
 import { checkColumnPolicy, ColumnPolicy } from '@paysync/contract';
-import type { ConfigOf } from '@paysync/config';
+import { asUnreachable, type ConfigOf } from '@paysync/config';
 import { checkKafkaAccess, kafkaFromSettings, kafkaSecurityDescription, type Kafka } from '@paysync/kafka';
-import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
+import { createMetricsRegistry, Outages, retryingIn, startHealthServer, StartupWaits, type HealthServer, type Logger } from '@paysync/observability';
 import { checkPostgresAccess, createPool, type Pool } from '@paysync/postgres';
 import { IncompatibleSchemaError, SchemaRegistryClient } from '@paysync/registry';
 import { CaptureMetrics } from './capture-metrics';
-import { RecoveryBackoff, recoveryReason, stopsCapture, systemPorts } from './replica/recovery';
+import { captureDependencies, RecoveryBackoff, recoveryReason, stopsCapture, type CaptureDependencies } from './replica/recovery';
 import { slotLeaseHolder } from './replica/slot-lease';
 import type { captureSettings } from './settings';
 import { runPreflightChecks } from './startup/preflight-checks';
@@ -34,10 +34,13 @@ export class CaptureService {
   private supervising: Promise<void> = Promise.resolve();
   private draining = false;
   private fatal: Error | undefined;
-  private finished!: (err?: Error) => void;
+  private stopFor!: (err: Error) => void;
   private wake: (() => void) | undefined;
-  /** Resolves when capture has stopped (drained after stop(), or on an error a restart cannot fix). */
-  readonly done: Promise<void>;
+  /** Rejects when capture stops itself, on an error a restart cannot fix. */
+  readonly failed = new Promise<never>((_, reject) => (this.stopFor = reject));
+  private readonly dependencies: CaptureDependencies;
+  private readonly outages: Outages;
+  private readonly waits: StartupWaits;
 
   constructor(
     private readonly config: CaptureConfig,
@@ -46,7 +49,10 @@ export class CaptureService {
     this.pool = createPool(config.sourceUrl, { applicationName: `paysync-capture-${config.slot}`, max: 4 });
     this.kafka = kafkaFromSettings(config, logger.child({ component: 'kafka' }));
     this.registry = new SchemaRegistryClient(config);
-    this.done = new Promise<void>((resolve, reject) => (this.finished = (err) => (err ? reject(err) : resolve())));
+    this.dependencies = captureDependencies(config.sourceUrl, config.kafkaBrokers, config.schemaRegistryUrl);
+    this.outages = new Outages(logger);
+    this.waits = new StartupWaits(logger, this.outages, (err) => asUnreachable(err, Object.values(this.dependencies)));
+    this.failed.catch(() => undefined); // awaited by whoever runs the service; never an unhandled rejection
   }
 
   async start(): Promise<void> {
@@ -61,24 +67,24 @@ export class CaptureService {
       alive: () => this.fatal === undefined || this.fatal instanceof IncompatibleSchemaError,
       readiness: () => {
         const streaming = this.term?.streaming ?? false;
-        return { ready: streaming && !this.draining, detail: { streaming, confirmedLsn: this.term?.confirmedLsn ?? null } };
+        return { ready: streaming && !this.draining, detail: { streaming, confirmedLsn: this.term?.confirmedLsn ?? null, unreachable: this.outages.current } };
       },
     });
     logger.info({ http: this.http.url }, 'capture health server listening');
-    // Settings the source, the brokers or the registry refuse stop here, each named, before any work.
-    await checkPostgresAccess(pool, config.sourceUrl, 'PAYSYNC_SOURCE_URL');
-    await checkKafkaAccess(config);
-    await this.registry.checkAccess();
+    const { waits } = this;
+    // Settings the source, the brokers or the registry refuse stop here, each named, before any work; those that do not answer are waited for.
+    await waits.untilDone('source', () => checkPostgresAccess(pool, config.sourceUrl, 'PAYSYNC_SOURCE_URL'));
+    await waits.untilDone('Kafka', () => checkKafkaAccess(config));
+    await waits.untilDone('schema registry', () => this.registry.checkAccess());
     logger.info({ kafka: kafkaSecurityDescription(config) }, 'source, Kafka and schema registry accept the settings');
-    await runPreflightChecks(pool, config);
-    await checkColumnPolicy(pool, columnPolicy);
+    await waits.abortable(runPreflightChecks(pool, config));
+    await waits.abortable(checkColumnPolicy(pool, columnPolicy));
     const context = { config, logger, pool, kafka: this.kafka, registry: this.registry, metrics: this.metrics, columnPolicy, httpUrl: this.http.url };
     this.supervising = this.supervise(() => new StreamingTerm(context));
   }
 
   private async supervise(newTerm: () => StreamingTerm): Promise<void> {
     const backoff = new RecoveryBackoff();
-    const ports = systemPorts(this.config.sourceUrl, this.config.kafkaBrokers, this.config.schemaRegistryUrl);
     let standbyLogged = false;
     while (!this.draining) {
       const term = newTerm();
@@ -100,10 +106,12 @@ export class CaptureService {
           if (term.streamingSinceMs > 0) this.logger.warn({ err, slot: this.config.slot }, 'capture stepped down: another replica took over');
           continue;
         }
-        const reason = recoveryReason(err, ports);
+        const reason = recoveryReason(err, this.dependencies);
         const retryInMs = backoff.next(term.streamingSinceMs > 0 ? performance.now() - term.streamingSinceMs : 0);
         this.metrics.recoveries.inc({ reason });
-        this.logger.error({ err, reason, retryInMs }, 'capture recovering in place');
+        // A system that does not answer is named with its address and setting, as at start-up.
+        const unreachable = asUnreachable(err, Object.values(this.dependencies));
+        this.logger.error({ err, reason, retryInMs, ...(unreachable && { unreachable: `${unreachable.message}; ${retryingIn(retryInMs)}` }) }, 'capture recovering in place');
         await this.pause(retryInMs);
       }
     }
@@ -142,17 +150,17 @@ export class CaptureService {
       return;
     }
     this.logger.fatal({ err }, 'capture stopped');
-    this.finished(err);
+    this.stopFor(err);
   }
 
-  /** Graceful stop: the streaming term stops reading, lets Kafka acknowledge what was sent, confirms it. */
+  /** Graceful stop: a start still waiting ends (StartupWaits), the streaming term stops reading, lets Kafka acknowledge what was sent, confirms it. */
   async stop(): Promise<void> {
     this.draining = true;
+    this.waits.abort();
     this.wake?.();
     await this.term?.drain();
     await this.supervising.catch(() => undefined);
     await this.pool.end().catch(() => undefined);
     await this.http?.close();
-    this.finished();
   }
 }

@@ -46,10 +46,18 @@ export const drillCommand = defineCommand({
     const stop = stopper(run, reconciler);
     let outcome: DrillOutcome | undefined;
     let stopping = false;
-    const removeHandlers = onShutdownSignal(logger, async () => {
-      stopping = true;
-      await stop();
-    });
+    let ended!: () => void;
+    // The signal's stop lasts until the drill dropped its database and pushed its metrics: the process exits right after it.
+    const finished = new Promise<void>((resolve) => (ended = resolve));
+    const removeHandlers = onShutdownSignal(
+      logger,
+      async () => {
+        stopping = true;
+        await stop();
+        await finished;
+      },
+      config.drainTimeoutMs,
+    );
     try {
       await scratch.prepare();
       outcome = await rebuildAndReconcile(config, run, reconciler);
@@ -60,9 +68,10 @@ export const drillCommand = defineCommand({
       return err instanceof SettingError || err instanceof ConfigError ? 2 : 1;
     } finally {
       await stop();
-      removeHandlers();
       await scratch.release().catch((err: unknown) => logger.error({ err }, 'could not drop the drill\'s scratch database'));
       if (config.pushgatewayUrl) await pushDrillMetrics(config.pushgatewayUrl, config.topicPrefix, config.overdueSeconds, outcome, logger);
+      ended();
+      removeHandlers();
     }
   },
 });

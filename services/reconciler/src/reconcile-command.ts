@@ -64,6 +64,6 @@ export const reconcileCommand = defineCommand({
         await service.stop();
       }
     }
-    return runUntilSignal(logger, { start: () => service.serve(), stop: () => service.stop() });
+    return runUntilSignal(logger, { start: () => service.serve(), stop: () => service.stop() }, config.drainTimeoutMs);
   },
 });

@@ -1,8 +1,8 @@
-import type { ConfigOf } from '@paysync/config';
+import { asUnreachable, type ConfigOf, type Dependency } from '@paysync/config';
 import { checkColumnPolicy, ColumnPolicy, parseTableMapping, targetKindOf } from '@paysync/contract';
-import { checkKafkaAccess, kafkaFromSettings, type Kafka, type KafkaConnectionSettings } from '@paysync/kafka';
+import { checkKafkaAccess, kafkaDependency, kafkaFromSettings, type Kafka, type KafkaConnectionSettings } from '@paysync/kafka';
 import { DriftRepair } from './repair/drift-repair';
-import { adminGuard, createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@paysync/observability';
+import { adminGuard, createMetricsRegistry, Outages, retryDelayMs, startHealthServer, StartupWaits, type HealthServer, type Logger } from '@paysync/observability';
 import type { Pool } from '@paysync/postgres';
 import { PipelineFence } from './compare/pipeline-fence';
 import { ReconcileMetrics } from './reconcile-metrics';
@@ -37,8 +37,16 @@ export class ReconcileService {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<RunReport> | undefined;
   private stopped = false;
+  /** Start-up is done: both sides (and Kafka for the fence) answered. */
+  private serving = false;
   private readonly repair: DriftRepair | undefined;
   private readonly columnPolicy: ColumnPolicy;
+  /** The sides and Kafka, to name the one a failed run could not reach. */
+  private readonly dependencies: Dependency[];
+  private readonly outages: Outages;
+  private readonly waits: StartupWaits;
+  /** Runs in a row that failed on a system that does not answer: they are retried sooner than the interval. */
+  private unreachableRuns = 0;
 
   constructor(
     private readonly config: ReconcileConfig,
@@ -55,6 +63,9 @@ export class ReconcileService {
     if (!config.groupId) logger.warn('PAYSYNC_GROUP_ID is not set: re-checks cannot wait for apply, so a change still on its way to the target can be reported as drift under load');
     const kafkaSettings = config.groupId && config.kafkaBrokers ? { ...config, kafkaBrokers: config.kafkaBrokers } : undefined;
     this.fenceKafka = kafkaSettings && { client: kafkaFromSettings(kafkaSettings, logger.child({ component: 'kafka' })), settings: kafkaSettings };
+    this.dependencies = [this.source.runner.dependency, target.runner.dependency, ...(kafkaSettings ? [kafkaDependency(kafkaSettings)] : [])];
+    this.outages = new Outages(logger);
+    this.waits = new StartupWaits(logger, this.outages, (err) => asUnreachable(err, this.dependencies));
     const kafka = this.fenceKafka?.client;
     const fence = new PipelineFence(this.sourcePool, {
       slot: config.slot,
@@ -103,15 +114,16 @@ export class ReconcileService {
 
   async serve(): Promise<void> {
     const { config, logger } = this;
-    await this.checkAccess();
-    await checkColumnPolicy(this.sourcePool, this.columnPolicy);
     const preHandler = adminGuard(config.adminToken, 'PAYSYNC_ADMIN_TOKEN');
     this.http = await startHealthServer({
       host: config.httpHost,
       port: config.httpPort,
       registry: this.metricsRegistry,
       logger,
-      readiness: () => ({ ready: !this.stopped, detail: { lastRun: this.reports[0]?.finishedAt ?? null } }),
+      readiness: () => {
+        const unreachable = this.outages.current;
+        return { ready: this.serving && !this.stopped && unreachable.length === 0, detail: { lastRun: this.reports[0]?.finishedAt ?? null, unreachable } };
+      },
       routes: (app) => {
         app.get('/report', { preHandler }, async () => ({ reports: this.reports }));
         app.post<{ Querystring: { table?: string } }>('/reconcile', { preHandler }, async (request, reply) => {
@@ -121,8 +133,13 @@ export class ReconcileService {
         });
       },
     });
+    logger.info({ http: this.http.url }, 'reconciler health server listening');
+    // Settings the sides or Kafka refuse stop here, each named; those that do not answer are waited for.
+    await this.waits.untilDone('databases', () => this.checkAccess());
+    await this.waits.abortable(checkColumnPolicy(this.sourcePool, this.columnPolicy));
     if (!config.adminToken) logger.warn('PAYSYNC_ADMIN_TOKEN is not set: GET /report and POST /reconcile answer 403');
     logger.info({ tables: config.tables, http: this.http.url, intervalMs: config.intervalMs }, 'reconciler running');
+    this.serving = true;
     this.schedule(0);
   }
 
@@ -130,12 +147,25 @@ export class ReconcileService {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.runOnce()
-        .then((report) => this.logger.info({ drift: hasDrift(report), tables: report.tables.map((t) => ({ table: t.table, rows: t.rows, missing: t.missing.length, extra: t.extra.length, different: t.different.length, rowsPerSecond: t.rowsPerSecond })) }, 'reconcile run done'))
+        .then((report) => {
+          this.unreachableRuns = 0;
+          this.dependencies.forEach((dependency) => this.outages.recovered(dependency));
+          this.logger.info({ drift: hasDrift(report), tables: report.tables.map((t) => ({ table: t.table, rows: t.rows, missing: t.missing.length, extra: t.extra.length, different: t.different.length, rowsPerSecond: t.rowsPerSecond })) }, 'reconcile run done');
+          return this.config.intervalMs;
+        })
         .catch((err: unknown) => {
           for (const table of this.config.tables) this.metrics.failures.inc({ table });
-          this.logger.error({ err }, 'reconcile run failed; trying again at the next interval');
+          const unreachable = asUnreachable(err, this.dependencies);
+          if (!unreachable) {
+            this.logger.error({ err }, 'reconcile run failed; trying again at the next interval');
+            return this.config.intervalMs;
+          }
+          // Not ready, and tried again soon: a side back after a minute need not wait out the interval.
+          const retryInMs = Math.min(this.config.intervalMs, retryDelayMs(++this.unreachableRuns));
+          this.outages.report(unreachable, retryInMs);
+          return retryInMs;
         })
-        .finally(() => this.schedule(this.config.intervalMs));
+        .then((nextInMs) => this.schedule(nextInMs));
     }, delayMs);
   }
 
@@ -151,6 +181,7 @@ export class ReconcileService {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.waits.abort();
     if (this.timer) clearTimeout(this.timer);
     await this.running?.catch(() => undefined);
     await this.http?.close();

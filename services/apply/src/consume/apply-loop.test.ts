@@ -11,7 +11,7 @@ function fakeKafka() {
   const handlers: { eachBatch?: (payload: EachBatchPayload) => Promise<void> } = {};
   const commits: string[] = [];
   const consumer = {
-    events: { GROUP_JOIN: 'join', END_BATCH_PROCESS: 'end' },
+    events: { GROUP_JOIN: 'join', END_BATCH_PROCESS: 'end', FETCH: 'fetch', CRASH: 'crash' },
     connect: async () => undefined,
     subscribe: async () => undefined,
     on: (name: string, listener: (event: { payload: unknown }) => void) => void listeners.set(name, listener),
@@ -66,6 +66,9 @@ async function startedLoop(applier: PartitionApplier, stored: bigint | undefined
     maxBytesPerPartition: 1024,
     onBatch: (_topic, _partition, outcome, high) => void reported.push([outcome.nextOffset, high]),
     onRetry: () => undefined,
+    onFetched: () => undefined,
+    onConsumerCrash: () => undefined,
+    brokersAway: () => false,
     stopsApply: () => false,
     onStopped: () => undefined,
   });

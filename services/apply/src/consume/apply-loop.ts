@@ -1,6 +1,6 @@
 import type { Consumer, ConsumerEndBatchProcessEvent, EachBatchPayload, Kafka } from '@paysync/kafka';
 import { createConsumer, partitionOffsets } from '@paysync/kafka';
-import type { Logger } from '@paysync/observability';
+import { sleepUnless, type Logger } from '@paysync/observability';
 import type { Change } from '../changes/row-change';
 import type { BatchOutcome, PartitionApplier } from './batch-applier';
 import type { SkippedRecords } from './kafka-position';
@@ -17,7 +17,14 @@ export interface ApplyLoopOptions {
   partitionsConcurrently: number;
   maxBytesPerPartition: number;
   onBatch: (topic: string, partition: number, outcome: BatchOutcome, highWatermark: bigint, seconds: number) => void;
-  onRetry: (err: unknown, attempt: number) => void;
+  /** A batch failed with a transient error; it is tried again in `retryInMs`. */
+  onRetry: (err: unknown, attempt: number, retryInMs: number) => void;
+  /** A fetch came back: the brokers answer. */
+  onFetched: () => void;
+  /** kafkajs gave up on the consumer after its own retries; `restarts`: it starts it again. */
+  onConsumerCrash: (err: Error, restarts: boolean) => void;
+  /** True while the brokers do not answer: a stop then does not wait for kafkajs to leave the group. */
+  brokersAway: () => boolean;
   /** Errors no retry fixes and no record causes (a missing privilege): apply stops instead of retrying. */
   stopsApply: (err: unknown) => boolean;
   /** Told once, with the error that stopped apply; the refused batch was rolled back. */
@@ -27,6 +34,8 @@ export interface ApplyLoopOptions {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/** How long a stop waits to leave the group while the brokers do not answer (kafkajs would retry it for minutes). */
+const LEAVE_WHEN_AWAY_MS = 2000;
 
 /**
  * The consumer side of apply and replay: a consumer group whose positions come from the target
@@ -36,6 +45,8 @@ const MAX_BACKOFF_MS = 30_000;
 export class ApplyLoop {
   readonly consumer: Consumer;
   private stopping = false;
+  /** Wakes the retries' waits at stop(): the batch in progress then ends (rolled back) at once. */
+  private readonly stopped = new AbortController();
   private halted = false;
   /** Rewinds in a row (transactional mode): their backoff grows like a retry's. */
   private rewinds = 0;
@@ -43,6 +54,8 @@ export class ApplyLoop {
   readonly finished = new Set<string>();
   /** Per partition, the skips of markers not done yet: a partition's batches and skips run one after another. */
   private readonly skips = new Map<string, Promise<void>>();
+  /** The batches being applied now, which a stop waits for. */
+  private readonly applying = new Set<Promise<void>>();
   /**
    * Per partition, where the consumer's next fetch starts as the target counts offsets. Kafka
    * answers a fetch with the first record at or after it, so a fetch that begins later found
@@ -64,9 +77,11 @@ export class ApplyLoop {
     this.consumer = createConsumer(options.kafka, { groupId: options.groupId, maxBytesPerPartition: options.maxBytesPerPartition });
   }
 
+  /** Joins the group and consumes; a stop() meanwhile (a SIGTERM while the brokers do not answer) wins: nothing is left connected. */
   async start(): Promise<void> {
     const { consumer, options } = this;
     await consumer.connect();
+    if (this.stopping) return this.consumer.disconnect();
     await consumer.subscribe({ topics: options.topics, fromBeginning: true });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.positioned.clear();
@@ -75,19 +90,40 @@ export class ApplyLoop {
     });
     // kafkajs resolves a fetch of only Kafka markers and aborted records itself, without eachBatch.
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => this.onResolvedWithoutBatch(payload));
+    consumer.on(consumer.events.FETCH, () => options.onFetched());
+    consumer.on(consumer.events.CRASH, ({ payload }) => options.onConsumerCrash(payload.error, payload.restart));
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.partitionsConcurrently,
-      eachBatch: (payload) => this.onBatch(payload),
+      eachBatch: (payload) => this.track(this.onBatch(payload)),
     });
+    if (this.stopping) await this.consumer.disconnect();
   }
 
+  /**
+   * The batches in progress end first, each committed or rolled back whole (a retry's wait is cut
+   * short); then the consumer leaves the group: at once, or, while the brokers do not answer, as
+   * far as it gets in LEAVE_WHEN_AWAY_MS (the session timeout ends the membership otherwise).
+   */
   async stop(): Promise<void> {
     this.stopping = true;
-    // kafkajs lets the running batches finish (they commit or roll back whole) before it leaves the group.
-    await this.consumer.disconnect();
+    this.stopped.abort();
+    await Promise.all([...this.applying, ...this.skips.values()]);
+    const left = this.consumer.disconnect().then(() => true);
+    if (this.options.brokersAway()) {
+      const gone = await Promise.race([left, new Promise<false>((resolve) => setTimeout(() => resolve(false), LEAVE_WHEN_AWAY_MS).unref())]);
+      if (!gone) this.options.logger.warn({ waitedMs: LEAVE_WHEN_AWAY_MS }, 'stopping without leaving the consumer group: the brokers do not answer');
+      left.catch(() => undefined);
+    } else {
+      await left;
+    }
     await this.options.applier.release?.();
+  }
+
+  private track(batch: Promise<void>): Promise<void> {
+    this.applying.add(batch);
+    return batch.finally(() => this.applying.delete(batch));
   }
 
   pause(topic: string, partition: number): void {
@@ -101,7 +137,7 @@ export class ApplyLoop {
         return await this.seekEach(assignment, join);
       } catch (err) {
         this.options.logger.error({ err, attempt }, "could not seek to the target's stored offsets; retrying");
-        await sleep(Math.min(MAX_BACKOFF_MS, 200 * 2 ** Math.min(attempt, 8)));
+        await this.sleep(Math.min(MAX_BACKOFF_MS, 200 * 2 ** Math.min(attempt, 8)));
       }
     }
   }
@@ -150,8 +186,8 @@ export class ApplyLoop {
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { options } = this;
     await this.skips.get(`${batch.topic}:${batch.partition}`);
-    // Halted on an error that stops apply: no later batch is applied (the target's offsets say where to resume).
-    if (this.halted || batch.messages.length === 0) return;
+    // Halted on an error that stops apply, or stopping: no later batch is applied (the target's offsets say where to resume).
+    if (this.halted || this.stopping || batch.messages.length === 0) return;
     // Fetched before the seek to the target's offset took effect: kafkajs fetches again from there.
     if (!this.positioned.has(`${batch.topic}:${batch.partition}`) || isStale()) return;
     const records = batch.messages.map((m) => ({ key: m.key, value: m.value, offset: BigInt(m.offset), headers: m.headers }));
@@ -174,14 +210,18 @@ export class ApplyLoop {
         if (err instanceof RewindRequired) {
           // What was rolled back began in earlier batches: read again from the target's offset.
           this.rewinds += 1;
-          options.onRetry(err.cause, this.rewinds);
-          await sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(this.rewinds, 8)));
+          const retryInMs = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(this.rewinds, 8));
+          options.onRetry(err.cause, this.rewinds, retryInMs);
+          await this.sleep(retryInMs);
+          if (this.stopping) return;
           this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: err.offset.toString() });
           this.fetchPositions.set(`${batch.topic}:${batch.partition}`, err.offset);
           return;
         }
-        options.onRetry(err, attempt);
-        await sleep(Math.min(MAX_BACKOFF_MS, 200 * 2 ** Math.min(attempt, 8)));
+        const retryInMs = Math.min(MAX_BACKOFF_MS, 200 * 2 ** Math.min(attempt, 8));
+        options.onRetry(err, attempt, retryInMs);
+        await this.sleep(retryInMs);
+        if (this.stopping) return;
         await heartbeat().catch(() => undefined);
       }
     }
@@ -236,13 +276,15 @@ export class ApplyLoop {
           this.halted = true;
           return;
         }
-        options.onRetry(err, attempt);
-        await sleep(Math.min(MAX_BACKOFF_MS, 200 * 2 ** Math.min(attempt, 8)));
+        const retryInMs = Math.min(MAX_BACKOFF_MS, 200 * 2 ** Math.min(attempt, 8));
+        options.onRetry(err, attempt, retryInMs);
+        await this.sleep(retryInMs);
       }
     }
   }
-}
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  /** A retry's wait, over at once when stop() is called. */
+  private async sleep(ms: number): Promise<void> {
+    await sleepUnless(ms, this.stopped.signal);
+  }
 }

@@ -1,6 +1,7 @@
 import type { RowChange, SourceTable, Version } from '../changes/row-change';
 import type { PrivilegeProblem } from './missing-privileges';
 
+import type { Dependency } from '@paysync/config';
 import type { TargetName } from '@paysync/contract';
 
 export type { TargetName };
@@ -59,6 +60,8 @@ export interface TargetOptions {
 /** A target database: PostgreSQL, or MariaDB/MySQL. */
 export interface Target {
   readonly kind: 'postgres' | 'mysql';
+  /** Where PAYSYNC_TARGET_URL says it is, for the line saying it does not answer. */
+  readonly dependency: Dependency;
   /**
    * Checks that apply may write these tables and its own (offsets, row versions), and throws a
    * MissingPrivilegeError naming all it lacks; then creates its own tables when missing.

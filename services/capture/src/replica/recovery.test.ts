@@ -1,8 +1,8 @@
 import { SettingError } from '@paysync/config';
-import { RecoveryBackoff, recoveryReason, stopsCapture, systemPorts } from './recovery';
+import { captureDependencies, RecoveryBackoff, recoveryReason, stopsCapture } from './recovery';
 import { KafkaAckTimeout } from '../stream/kafka-sink';
 
-const ports = systemPorts('postgres://u@db:5433/payments', ['kafka-1:9092', 'kafka-2:9093'], 'https://registry/apis/ccompat/v7');
+const ports = captureDependencies('postgres://u@db:5433/payments', ['kafka-1:9092', 'kafka-2:9093'], 'https://registry/apis/ccompat/v7');
 
 describe('stopsCapture', () => {
   it('stops on settings to change and missing privileges, wrapped or not', () => {

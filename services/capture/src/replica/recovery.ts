@@ -1,4 +1,7 @@
-import { causes, ConfigError, SettingError } from '@paysync/config';
+import { causes, ConfigError, dependencyOf, SettingError, type Dependency } from '@paysync/config';
+import { kafkaDependency } from '@paysync/kafka';
+import { postgresDependency } from '@paysync/postgres';
+import { registryDependency } from '@paysync/registry';
 import { PreflightError } from '../startup/preflight-problem';
 
 /** Why a streaming term ended and capture recovers in place: a label of paysync_capture_recoveries_total. */
@@ -16,31 +19,18 @@ export function stopsCapture(err: unknown): boolean {
   );
 }
 
-/** The ports of the systems capture talks to, to tell which one refused or dropped a connection. */
-export type SystemPorts = Record<Exclude<RecoveryReason, 'other'>, number[]>;
+/** The systems capture talks to, where its settings say they are. */
+export type CaptureDependencies = Record<Exclude<RecoveryReason, 'other'>, Dependency>;
 
-export function recoveryReason(err: unknown, ports: SystemPorts): RecoveryReason {
-  for (const e of causes(err)) {
-    const { name = '', message = '', port } = e as { name?: string; message?: string; port?: number };
-    if (port !== undefined) {
-      const system = (Object.keys(ports) as (keyof SystemPorts)[]).find((key) => ports[key].includes(port));
-      if (system) return system;
-    }
-    if (name.startsWith('KafkaJS') || name === 'ProducerUnusable' || name === 'KafkaAckTimeout') return 'kafka';
-    if (/registry/i.test(name) || /registry/i.test(message)) return 'registry';
-    if ('severity' in (e as object) || /replication connection|Connection terminated|postgres/i.test(message)) return 'source';
-  }
-  return 'other';
+export function captureDependencies(sourceUrl: string, brokers: string[], registryUrl: string): CaptureDependencies {
+  return { source: postgresDependency(sourceUrl, 'PAYSYNC_SOURCE_URL'), kafka: kafkaDependency({ kafkaBrokers: brokers }), registry: registryDependency(registryUrl) };
 }
 
-/** The ports of the source, the brokers and the registry, from their URLs and addresses. */
-export function systemPorts(sourceUrl: string, brokers: string[], registryUrl: string): SystemPorts {
-  const urlPort = (url: string, fallback: number) => Number(new URL(url).port || fallback);
-  return {
-    source: [urlPort(sourceUrl, 5432)],
-    kafka: brokers.map((broker) => Number(broker.split(':').pop())),
-    registry: [urlPort(registryUrl, registryUrl.startsWith('https:') ? 443 : 80)],
-  };
+/** Which system an error that ended a term came from (libs/config dependencyOf: by address, else by its driver). */
+export function recoveryReason(err: unknown, dependencies: CaptureDependencies): RecoveryReason {
+  if ([...causes(err)].some((e) => (e as { name?: string }).name === 'KafkaAckTimeout')) return 'kafka';
+  const found = dependencyOf(err, Object.values(dependencies));
+  return (Object.keys(dependencies) as (keyof CaptureDependencies)[]).find((key) => dependencies[key] === found) ?? 'other';
 }
 
 /**

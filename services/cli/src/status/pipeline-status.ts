@@ -85,7 +85,7 @@ async function readTopicEnds(inputs: StatusInputs, stored: GroupOffset[]): Promi
   const settings = inputs.kafka;
   if (stored.length === 0 || !settings) return new Map();
   try {
-    return await offsetsOfTopics(kafkaFromSettings(settings, quiet, 2), topicsToMeasure(stored, inputs.topicPrefix));
+    return await offsetsOfTopics(kafkaFromSettings(settings, quiet, { retries: 2 }), topicsToMeasure(stored, inputs.topicPrefix));
   } catch (err) {
     throw explainKafkaError(err, settings) ?? err;
   }

@@ -1,6 +1,6 @@
 import type { HmacPads } from '@paysync/contract';
-import { checkMysqlAccess, createMysqlPool, quoteMysqlIdent } from '@paysync/mysql';
-import { checkPostgresAccess, createPool, qualifiedName } from '@paysync/postgres';
+import { checkMysqlAccess, createMysqlPool, mysqlDependency, quoteMysqlIdent } from '@paysync/mysql';
+import { checkPostgresAccess, createPool, postgresDependency, qualifiedName } from '@paysync/postgres';
 import { SqlSide, type SqlRunner } from './sql-side';
 import type { ComparedTable } from './side';
 
@@ -42,6 +42,7 @@ function openSqlRunner(url: string, options: { applicationName: string; setting:
       },
       query: async (sql, params) => (await pool.query(sql, params)).rows,
       checkAccess: () => checkPostgresAccess(pool, url, setting),
+      dependency: postgresDependency(url, setting),
       close: () => pool.end(),
     };
   }
@@ -51,6 +52,7 @@ function openSqlRunner(url: string, options: { applicationName: string; setting:
     tableName: (table) => quoteMysqlIdent(named(table).table),
     query: async (sql, params) => (await pool.query(sql, params))[0] as Record<string, unknown>[],
     checkAccess: () => checkMysqlAccess(pool, url, setting),
+    dependency: mysqlDependency(url, setting),
     close: () => pool.end(),
   };
 }

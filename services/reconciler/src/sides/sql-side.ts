@@ -1,3 +1,4 @@
+import type { Dependency } from '@paysync/config';
 import type { HmacPads } from '@paysync/contract';
 import { keyOrderExpression, keyParameter, keyTextExpressions, rowHashExpression, type Dialect } from './canonical-row';
 import { bindHmacPads, hashedOnSource } from './hashed-columns';
@@ -12,8 +13,10 @@ export interface SqlRunner {
   tableName(table: ComparedTable): string;
   /** Runs a statement with `?`-style positional parameters; rows come back with string values. */
   query(sql: string, params: unknown[]): Promise<Record<string, unknown>[]>;
-  /** Connects once; a URL the database refuses (password, certificate) throws a SettingError naming it. */
+  /** Connects once; a URL the database refuses (password, certificate) throws a SettingError naming it, one that does not answer an UnreachableError. */
   checkAccess(): Promise<void>;
+  /** Where the URL's setting says the database is, to name it when it does not answer. */
+  dependency: Dependency;
   close(): Promise<void>;
 }
 

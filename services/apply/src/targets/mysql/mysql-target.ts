@@ -1,4 +1,5 @@
-import { checkMysqlAccess, createMysqlPool, databaseOf, quoteMysqlIdent as q, type MysqlPool } from '@paysync/mysql';
+import type { Dependency } from '@paysync/config';
+import { checkMysqlAccess, createMysqlPool, databaseOf, mysqlDependency, quoteMysqlIdent as q, type MysqlPool } from '@paysync/mysql';
 import type { SourceTable } from '../../changes/row-change';
 import { MissingPrivilegeError, type PrivilegeProblem } from '../missing-privileges';
 import type { ResolvedTable, StoredOffset, Target, TargetName, TargetOptions, TargetTransaction } from '../target';
@@ -12,6 +13,7 @@ import { mysqlTypeOf } from './mysql-types';
 /** A MariaDB/MySQL target: tables in the URL's database under their bare name by default. */
 export class MysqlTarget implements Target {
   readonly kind = 'mysql' as const;
+  readonly dependency: Dependency;
   private readonly pool: MysqlPool;
   private readonly database: string;
   /** 'user'@'host' for the GRANTs a refusal asks for: the URL's user until the target names the account. */
@@ -22,6 +24,7 @@ export class MysqlTarget implements Target {
     private readonly options: TargetOptions,
   ) {
     this.pool = createMysqlPool(url, { max: 4, setting: 'PAYSYNC_TARGET_URL' });
+    this.dependency = mysqlDependency(url, 'PAYSYNC_TARGET_URL');
     this.database = databaseOf(url);
     this.account = `'${decodeURIComponent(new URL(url).username).replace(/'/g, "''")}'@'%'`;
   }

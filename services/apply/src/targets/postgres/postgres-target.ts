@@ -1,4 +1,5 @@
-import { checkPostgresAccess, createPool, inTransaction, type Pool, type PoolClient } from '@paysync/postgres';
+import type { Dependency } from '@paysync/config';
+import { checkPostgresAccess, createPool, inTransaction, postgresDependency, type Pool, type PoolClient } from '@paysync/postgres';
 import type { RowChange, SourceTable, Version } from '../../changes/row-change';
 import { MissingPrivilegeError, type PrivilegeProblem } from '../missing-privileges';
 import type { ApplyResult, ResolvedTable, StoredOffset, Target, TargetName, TargetOptions, TargetTransaction } from '../target';
@@ -16,6 +17,7 @@ const PURGED_BOOKKEEPING_PRIVILEGES = [...BOOKKEEPING_PRIVILEGES, 'DELETE'];
 /** A PostgreSQL target: the source's schema.table by default, paysync's own tables in schema paysync. */
 export class PostgresTarget implements Target {
   readonly kind = 'postgres' as const;
+  readonly dependency: Dependency;
   private readonly pool: Pool;
   private readonly statements = new WeakMap<ResolvedTable, Map<string, string>>();
 
@@ -25,6 +27,7 @@ export class PostgresTarget implements Target {
     private readonly options: TargetOptions,
   ) {
     this.pool = createPool(url, { applicationName, max: 4, setting: 'PAYSYNC_TARGET_URL' });
+    this.dependency = postgresDependency(url, 'PAYSYNC_TARGET_URL');
   }
 
   async prepare(tables: TargetName[]): Promise<void> {
