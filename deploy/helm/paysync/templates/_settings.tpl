@@ -23,6 +23,14 @@ Used for its effect on the first map (a template can only return text): values k
 {{/* The port of every service's /healthz, /readyz and /metrics; the chart sets PAYSYNC_HTTP_PORT to it. */}}
 {{- define "paysync.httpPort" -}}8080{{- end -}}
 
+{{/*
+PAYSYNC_DRAIN_TIMEOUT_MS for a pod's terminationGracePeriodSeconds: 5 s below it (at least 1 s), so
+a stop that cannot finish exits by itself, saying what held it, before Kubernetes kills it.
+*/}}
+{{- define "paysync.drainTimeoutMs" -}}
+{{- mul (max 1 (sub (int .) 5)) 1000 -}}
+{{- end -}}
+
 {{/* Where a Secret is mounted: one folder per Secret, one file per key. */}}
 {{- define "paysync.secretDir" -}}
 {{- printf "/etc/paysync/secrets/%s" . -}}
