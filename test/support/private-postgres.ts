@@ -25,6 +25,10 @@ export interface PrivatePostgres {
    * connection cut), keeps it down `downMs`, then starts it again (crash recovery on start).
    */
   restartImmediate(downMs?: number): Promise<void>;
+  /** Ends the server as a crash does (as restartImmediate) and leaves it down, until start(). */
+  crash(): Promise<void>;
+  /** Starts it again after crash(); resolves once it accepts connections. */
+  start(): Promise<void>;
   /** The end of the server's log, for failure messages. */
   logTail(): string;
   /** Stops the server and removes its directory; safe to call twice. */
@@ -99,6 +103,10 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     await run('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '60', 'start']);
     running = true;
   };
+  const crash = async (): Promise<void> => {
+    await run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+    running = false;
+  };
 
   try {
     mkdirSync(socketDir);
@@ -129,11 +137,12 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     dir,
     url: (database) => `postgres://${USER}:${password}@127.0.0.1:${port}/${database}?sslmode=disable`,
     restartImmediate: async (downMs = 0) => {
-      await run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
-      running = false;
+      await crash();
       if (downMs > 0) await sleep(downMs);
       await start();
     },
+    crash,
+    start,
     logTail: () => (existsSync(log) ? readFileSync(log, 'utf8').slice(-4000) : ''),
     stop: async () => {
       process.removeListener('exit', stopNow);
