@@ -29,11 +29,11 @@ export function kafkaDependency(settings: Pick<KafkaConnectionSettings, 'kafkaBr
 }
 
 /**
- * kafkajs's lines of its own retries, which it also throws to the caller once it gives up (and the
+ * kafkajs's lines of its own retries, which it also hands to the caller once it gives up (and the
  * services report then): an error response of the broker (a coordinator or leader not available
- * while a broker starts), a consumer restart.
+ * while a broker starts), a consumer's crash (its CRASH event) and restart.
  */
-const RETRY_NOISE = /^Response \w+\(key: \d+, version: \d+\)$|^Restarting the consumer in/;
+const RETRY_NOISE = /^Response \w+\(key: \d+, version: \d+\)$|^Crash: |^Restarting the consumer in/;
 
 /**
  * kafkajs logs through the service's structured logger instead of its own console format. Its

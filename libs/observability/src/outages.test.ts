@@ -44,8 +44,11 @@ describe('Outages', () => {
     outages.report(new UnreachableError(target, 'Connection terminated unexpectedly'), undefined);
     expect(outages.current).toEqual(['Kafka unreachable at 127.0.0.1:1 (PAYSYNC_KAFKA_BROKERS): connect ECONNREFUSED', 'PostgreSQL unreachable at replica:5432 (PAYSYNC_TARGET_URL): Connection terminated unexpectedly']);
     expect(outages.isDown(kafka)).toBe(true);
-    outages.recovered(kafka);
-    outages.recovered(kafka);
+    // An answer to a request sent before the last failure (a fetch returning as the broker dies) says nothing.
+    outages.recovered(kafka, Date.now() - 60_000);
+    expect(outages.isDown(kafka)).toBe(true);
+    outages.recovered(kafka, Date.now());
+    outages.recovered(kafka, Date.now());
     expect(outages.isDown(kafka)).toBe(false);
     expect(outages.current).toEqual(['PostgreSQL unreachable at replica:5432 (PAYSYNC_TARGET_URL): Connection terminated unexpectedly']);
     expect(lines().map((l) => l.msg)).toEqual([

@@ -16,7 +16,7 @@ export function retryingIn(ms: number): string {
  * ECONNREFUSED; retrying in 5 s`, however many of its clients' attempts fail meanwhile.
  */
 export class Outages {
-  private readonly down = new Map<string, { message: string; loggedAt: number; quietMs: number }>();
+  private readonly down = new Map<string, { message: string; failedAt: number; loggedAt: number; quietMs: number }>();
 
   constructor(private readonly logger: Logger) {}
 
@@ -27,17 +27,25 @@ export class Outages {
     const now = Date.now();
     const last = this.down.get(key);
     if (last && now - last.loggedAt < last.quietMs) {
-      last.message = unreachable.message;
+      Object.assign(last, { message: unreachable.message, failedAt: now });
       return;
     }
-    this.down.set(key, { message: unreachable.message, loggedAt: now, quietMs: Math.max(retryInMs ?? 0, LINE_EVERY_MS) });
+    this.down.set(key, { message: unreachable.message, failedAt: now, loggedAt: now, quietMs: Math.max(retryInMs ?? 0, LINE_EVERY_MS) });
     const retry = retryInMs === undefined ? 'retrying' : retryingIn(retryInMs);
     this.logger.error({ dependency: kind, address, setting, failure: unreachable.failure, retryInMs, ...fields }, `${unreachable.message}; ${retry}`);
   }
 
-  /** The dependency answered. */
-  recovered(dependency: Dependency): void {
-    if (this.down.delete(keyOf(dependency))) this.logger.info({ dependency: dependency.kind, address: dependency.address, setting: dependency.setting }, `${dependency.name} reachable again`);
+  /**
+   * The dependency answered a request sent at `askedAtMs` (epoch ms). An answer to a request sent
+   * before its last failure says nothing of now (a fetch returning as the broker dies), so it is
+   * still down then.
+   */
+  recovered(dependency: Dependency, askedAtMs: number): void {
+    const key = keyOf(dependency);
+    const last = this.down.get(key);
+    if (!last || askedAtMs < last.failedAt) return;
+    this.down.delete(key);
+    this.logger.info({ dependency: dependency.kind, address: dependency.address, setting: dependency.setting }, `${dependency.name} reachable again`);
   }
 
   isDown(dependency: Dependency): boolean {

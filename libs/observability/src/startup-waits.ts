@@ -55,10 +55,11 @@ export class StartupWaits {
   async untilDone<T>(what: string, step: () => Promise<T>, options: WaitOptions = {}): Promise<T> {
     const waitedOn = new Set<Dependency>();
     for (let attempt = 1; ; attempt++) {
+      const askedAt = Date.now();
       try {
         const result = await this.abortable(step(), options.late);
         this.waitingFor = undefined;
-        waitedOn.forEach((dependency) => this.outages.recovered(dependency));
+        waitedOn.forEach((dependency) => this.outages.recovered(dependency, askedAt));
         return result;
       } catch (err) {
         if (err instanceof StartAborted) throw err;

@@ -138,8 +138,9 @@ export class ApplyService {
       stopBefore: this.options.stopBefore,
       onBatch: (topic, partition, outcome, high, seconds) => {
         this.lastError = undefined;
-        this.outages.recovered(this.target.dependency);
-        this.outages.recovered(this.registry.dependency);
+        const askedAt = Date.now() - seconds * 1000;
+        this.outages.recovered(this.target.dependency, askedAt);
+        this.outages.recovered(this.registry.dependency, askedAt);
         this.metrics.batchDone(topic, partition, outcome, high, seconds);
         if (outcome.deadLetters > 0) logger.warn({ topic, partition, deadLetters: outcome.deadLetters, deadLetterTopic: this.deadLetterTopic }, 'records sent to the dead-letter topic');
         this.options.onBatch?.(topic, partition, outcome, high);
@@ -153,7 +154,7 @@ export class ApplyService {
         if (unreachable) this.outages.report(unreachable, retryInMs, { attempt });
         else logger.error({ err, attempt, retryInMs }, 'batch failed with a transient error; retrying it in place');
       },
-      onFetched: () => this.outages.recovered(kafkaDependency(config)),
+      onFetched: (askedAt) => this.outages.recovered(kafkaDependency(config), askedAt),
       onConsumerCrash: (err, restarts) => this.onConsumerCrash(err, restarts),
       brokersAway: () => this.outages.isDown(kafkaDependency(config)),
     });

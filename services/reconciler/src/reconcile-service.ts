@@ -146,10 +146,11 @@ export class ReconcileService {
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
+      const startedAt = Date.now();
       this.runOnce()
         .then((report) => {
           this.unreachableRuns = 0;
-          this.dependencies.forEach((dependency) => this.outages.recovered(dependency));
+          this.dependencies.forEach((dependency) => this.outages.recovered(dependency, startedAt));
           this.logger.info({ drift: hasDrift(report), tables: report.tables.map((t) => ({ table: t.table, rows: t.rows, missing: t.missing.length, extra: t.extra.length, different: t.different.length, rowsPerSecond: t.rowsPerSecond })) }, 'reconcile run done');
           return this.config.intervalMs;
         })

@@ -19,8 +19,8 @@ export interface ApplyLoopOptions {
   onBatch: (topic: string, partition: number, outcome: BatchOutcome, highWatermark: bigint, seconds: number) => void;
   /** A batch failed with a transient error; it is tried again in `retryInMs`. */
   onRetry: (err: unknown, attempt: number, retryInMs: number) => void;
-  /** A fetch came back: the brokers answer. */
-  onFetched: () => void;
+  /** A fetch sent at `askedAt` (epoch ms) came back: the brokers answer. */
+  onFetched: (askedAt: number) => void;
   /** kafkajs gave up on the consumer after its own retries; `restarts`: it starts it again. */
   onConsumerCrash: (err: Error, restarts: boolean) => void;
   /** True while the brokers do not answer: a stop then does not wait for kafkajs to leave the group. */
@@ -90,7 +90,7 @@ export class ApplyLoop {
     });
     // kafkajs resolves a fetch of only Kafka markers and aborted records itself, without eachBatch.
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => this.onResolvedWithoutBatch(payload));
-    consumer.on(consumer.events.FETCH, () => options.onFetched());
+    consumer.on(consumer.events.FETCH, ({ payload }) => options.onFetched(Date.now() - payload.duration));
     consumer.on(consumer.events.CRASH, ({ payload }) => options.onConsumerCrash(payload.error, payload.restart));
     await consumer.run({
       autoCommit: false,
