@@ -1,13 +1,12 @@
-import { freePort } from './free-port';
-import { httpAddressOf } from './metrics-scrape';
-import type { PaysyncProcess } from './paysync-process';
-import { waitUntil } from './wait';
-
 /**
  * What every long-running paysync command owes an operator while an outside system does not
  * answer: one line per retry period naming its address and setting, /readyz not ready, and a
  * SIGTERM that ends it within PAYSYNC_DRAIN_TIMEOUT_MS.
  */
+import { freePort } from './free-port';
+import { httpAddressOf } from './metrics-scrape';
+import type { PaysyncProcess } from './paysync-process';
+import { waitUntil } from './wait';
 
 /** The drain limit the tests give the processes: short, so a stop that hangs fails fast. */
 export const DRAIN_TIMEOUT_MS = 10_000;
@@ -17,7 +16,7 @@ export async function closedAddress(): Promise<string> {
   return `127.0.0.1:${await freePort()}`;
 }
 
-const running = (p: PaysyncProcess): boolean => p.child.exitCode === null && p.child.signalCode === null;
+export const running = (p: PaysyncProcess): boolean => p.child.exitCode === null && p.child.signalCode === null;
 
 /** Fails, with what it said, when the process has exited. */
 export function expectRunning(p: PaysyncProcess): void {

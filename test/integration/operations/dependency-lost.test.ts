@@ -1,7 +1,18 @@
 import { APPLY_OFFSETS_TABLE } from '@paysync/contract';
 import { deleteTopics, ensureTopics } from '@paysync/kafka';
 import { createPool } from '@paysync/postgres';
-import { DRAIN_TIMEOUT_MS, expectCleanStop, expectRunning, expectOneLinePerRetryPeriod, kafkajsRetryLines, readyz, stopBySigterm, unreachableLines, waitUnreachableLines } from '../../support/dependency-outage';
+import {
+  DRAIN_TIMEOUT_MS,
+  expectCleanStop,
+  expectOneLinePerRetryPeriod,
+  expectRunning,
+  kafkajsRetryLines,
+  readyz,
+  running,
+  stopBySigterm,
+  unreachableLines,
+  waitUnreachableLines,
+} from '../../support/dependency-outage';
 import { createScratchDatabase, testKafka, uniqueName, withDatabase, type ScratchDatabase } from '../../support/fixtures';
 import { killAll, startPaysync, type PaysyncProcess } from '../../support/paysync-process';
 import { startPrivateKafka, type PrivateKafka } from '../../support/private-kafka';
@@ -31,8 +42,6 @@ async function applySettings(brokers: string, targetUrl: string): Promise<Record
     PAYSYNC_DRAIN_TIMEOUT_MS: String(DRAIN_TIMEOUT_MS),
   };
 }
-
-const running = (p: PaysyncProcess): boolean => p.child.exitCode === null && p.child.signalCode === null;
 
 async function waitReady(apply: PaysyncProcess, status: 200 | 503, why: string): Promise<void> {
   await waitUntil(() => `/readyz to answer ${status} ${why}; output:\n${apply.output().slice(-3000)}`, async () => !running(apply) || (await readyz(apply, LISTENING)).status === status, 120_000, 200);
