@@ -21,7 +21,7 @@ export function applyEnv(source: CaptureFixture, target: ScratchTarget, groupId:
     PAYSYNC_TARGET_URL: target.url,
     PAYSYNC_GROUP_ID: groupId,
     PAYSYNC_TABLES: tables.join(','),
-    PAYSYNC_KAFKA_BROKERS: stack.PAYSYNC_TEST_KAFKA_BROKERS,
+    PAYSYNC_KAFKA_BROKERS: source.kafkaBrokers,
     PAYSYNC_SCHEMA_REGISTRY_URL: stack.PAYSYNC_TEST_REGISTRY_URL,
     PAYSYNC_TOPIC_PREFIX: source.prefix,
     ...extra,
@@ -38,11 +38,16 @@ export async function startAppliedTargets(
   const targets: AppliedTarget[] = [];
   for (const kind of kinds) {
     const db = kind === 'postgres' ? await createScratchPostgresTarget() : await createScratchMysqlTarget();
-    const groupId = uniqueName(`paysync-apply-${kind}`);
-    const apply = startPaysync('apply', applyEnv(source, db, groupId, tables, typeof applySettings === 'function' ? applySettings(kind) : applySettings));
-    targets.push({ kind, db, apply, groupId });
+    targets.push(applyInto(source, db, tables, typeof applySettings === 'function' ? applySettings(kind) : applySettings));
   }
   return targets;
+}
+
+/** An apply of its own (a new consumer group) into `db` from the captured source's topics of `tables`. */
+export function applyInto(source: CaptureFixture, db: ScratchTarget, tables: string[], applySettings: Record<string, string> = {}): AppliedTarget {
+  const groupId = uniqueName(`paysync-apply-${db.kind}`);
+  const apply = startPaysync('apply', applyEnv(source, db, groupId, tables, applySettings));
+  return { kind: db.kind, db, apply, groupId };
 }
 
 /** Stops each apply and drops its target database. */

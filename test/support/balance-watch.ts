@@ -2,9 +2,10 @@ import { TOTAL_BALANCE } from '../../demo/payments-workload';
 import { repeat, type Repeating } from './repeat';
 import type { ScratchTarget } from './target-databases';
 
-/** The sum of balances a reader of a PostgreSQL target sees now; null when the read fails. */
+/** The sum of balances a reader of the target sees now (in the source's text form); null when the read fails. */
 export async function sumOfBalances(target: ScratchTarget): Promise<string | null> {
-  const [row] = await target.query('SELECT sum(balance)::text AS total FROM public.accounts').catch(() => [{ total: null }]);
+  const sql = target.kind === 'mysql' ? 'SELECT CAST(sum(balance) AS CHAR) AS total FROM accounts' : 'SELECT sum(balance)::text AS total FROM public.accounts';
+  const [row] = await target.query(sql).catch(() => [{ total: null }]);
   return row.total as string | null;
 }
 

@@ -29,7 +29,8 @@ export class CaptureFixture {
 
   private constructor(
     readonly db: ScratchDatabase,
-    private readonly kafkaBrokers: string,
+    /** The Kafka capture writes to (and apply reads from). */
+    readonly kafkaBrokers: string,
   ) {
     this.kafka = testKafka(kafkaBrokers);
   }

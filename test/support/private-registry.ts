@@ -25,6 +25,10 @@ export interface PrivateRegistry {
   readonly url: string;
   /** SIGKILLs it (no clean shutdown); its database stays. */
   kill(): Promise<void>;
+  /** SIGSTOPs it: a stalled registry (a long GC pause, a frozen VM) accepts connections and answers none. */
+  pause(): void;
+  /** SIGCONTs it after pause(). */
+  resume(): void;
   /** Starts it again on the same port and database; resolves once it serves. */
   start(): Promise<void>;
   logTail(): string;
@@ -110,5 +114,5 @@ export async function startPrivateRegistry(): Promise<PrivateRegistry> {
     await stop();
     throw err;
   }
-  return { origin, url, kill, start, logTail, stop };
+  return { origin, url, kill, pause: () => registry?.kill('SIGSTOP'), resume: () => registry?.kill('SIGCONT'), start, logTail, stop };
 }

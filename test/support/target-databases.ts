@@ -39,8 +39,8 @@ export async function createScratchPostgresTarget(prefix = 'paysync_tgt'): Promi
   };
 }
 
-export async function createScratchMysqlTarget(prefix = 'paysync_tgt'): Promise<ScratchTarget> {
-  const adminUrl = stackAddresses().PAYSYNC_TEST_MYSQL_URL;
+/** On the stack's MariaDB, or on the server `adminUrl` names (a private one, see private-mariadb.ts). */
+export async function createScratchMysqlTarget(prefix = 'paysync_tgt', adminUrl = stackAddresses().PAYSYNC_TEST_MYSQL_URL): Promise<ScratchTarget> {
   const name = uniqueName(prefix);
   const admin = createMysqlPool(adminUrl, { max: 1 });
   try {

@@ -1,0 +1,62 @@
+import { httpAddressOf } from '../../support/metrics-scrape';
+import { startPrivateKafka, type PrivateKafka } from '../../support/private-kafka';
+import { waitUntil } from '../../support/wait';
+import type { PaysyncProcess } from '../../support/paysync-process';
+import { LOG, loggedAt, readyStatus, replicaStory, running, waitEventsSent, waitRole } from '../capture/ha/replica-health';
+import { OutagePipeline } from './outage-pipeline';
+
+jest.setTimeout(600_000);
+
+/** The errors its Kafka client logged since `sinceMs` (a lost broker: connection errors, a consumer crash and restart). */
+const kafkaErrorsSince = (p: PaysyncProcess, sinceMs: number): number => p.logs().filter((l) => l.level === 'error' && String(l.component).startsWith('kafkajs') && loggedAt(l) >= sinceMs).length;
+
+/**
+ * The whole pipeline on a Kafka of the test's own (the stack's broker is shared, never killed):
+ * capture and an apply into PostgreSQL and into MariaDB, under the payments load, while the broker
+ * is SIGKILLed and started again. Every process waits it out in place.
+ */
+describe('outage: the Kafka broker is killed and restarted', () => {
+  let kafka: PrivateKafka;
+  let pipeline: OutagePipeline;
+
+  beforeAll(async () => {
+    kafka = await startPrivateKafka();
+    pipeline = await OutagePipeline.create({ kafkaBrokers: kafka.brokers });
+  });
+  afterAll(async () => {
+    try {
+      await pipeline?.cleanup();
+    } finally {
+      await kafka?.stop();
+    }
+  });
+
+  it('capture and both applies ride it out; the targets end equal to the source, money conserved, no dead letters', async () => {
+    await pipeline.start();
+    const { capture, workload } = pipeline;
+    const killedAt = Date.now();
+    await kafka.kill();
+    const during = workload.transactions;
+    await waitUntil(
+      () => `capture to turn not ready with Kafka away; it said:\n${replicaStory(capture, killedAt)}`,
+      async () => (await readyStatus(httpAddressOf(capture, LOG.listening))) === 503 || !running(capture),
+      120_000,
+      100,
+    );
+    // The source goes on committing while Kafka is away: those changes wait in the slot.
+    await waitUntil('200 source transactions while Kafka is away', () => workload.transactions >= during + 200, 120_000);
+    expect(pipeline.exitedByThemselves()).toEqual([]);
+    // Each apply's consumer lost the broker too, and stayed.
+    const applyErrors = pipeline.targets.map(({ kind, apply }) => ({ kind, count: kafkaErrorsSince(apply, killedAt) }));
+    expect(applyErrors.filter((e) => e.count === 0)).toEqual([]);
+    const downMs = Date.now() - killedAt;
+    const restartedAt = Date.now();
+    await kafka.start();
+    await waitRole(capture, 'streaming', undefined, 180_000);
+    const backMs = Date.now() - restartedAt;
+    await waitEventsSent(capture, 300, 120_000);
+
+    const summary = await pipeline.expectIntact();
+    process.stdout.write(`kafka outage: broker down ${downMs} ms, capture streaming again ${backMs} ms after it started; Kafka errors the applies logged meanwhile ${JSON.stringify(applyErrors)}; ${summary}\n`);
+  });
+});
