@@ -20,6 +20,13 @@ export class UnknownSchemaIdError extends Error {
   }
 }
 
+type Middleware = NonNullable<Parameters<typeof createRegistryApi>[0]['middlewares']>[number];
+
+/** Gives every request a timeout (mappersmith's default is none). */
+function timeoutAfter(ms: number): Middleware {
+  return () => ({ prepareRequest: (next) => next().then((request) => request.enhance({ timeout: ms })) });
+}
+
 interface HttpError {
   status?: number;
   message?: string;
@@ -36,6 +43,13 @@ export function registryDependency(url: string): Dependency {
 }
 
 /**
+ * How long one request may wait for the registry's answer. A registry that accepts connections and
+ * answers nothing (stalled in a GC pause or a frozen VM, or gone without a reset) would otherwise
+ * hold its caller with no end: a batch never retried, a start-up that never goes on.
+ */
+const REGISTRY_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
  * The one place that talks HTTP to the Confluent-compatible registry (Confluent, Apicurio's
  * ccompat API, Karapace). It registers Avro schemas and fetches them by id; parsing and caching of
  * schemas is the contract library's job, so this holds only the small subject+schema -> id memo.
@@ -47,10 +61,10 @@ export class SchemaRegistryClient {
   private readonly host: string;
 
   /** A URL alone (user info as basic auth), or a command's registry settings (auth, token, CA). */
-  constructor(urlOrSettings: string | RegistrySettings) {
+  constructor(urlOrSettings: string | RegistrySettings, requestTimeoutMs = REGISTRY_REQUEST_TIMEOUT_MS) {
     const { host, auth, agent, middlewares } = registryConnection(typeof urlOrSettings === 'string' ? { schemaRegistryUrl: urlOrSettings } : urlOrSettings);
     this.host = host;
-    this.api = createRegistryApi({ host, auth, agent, middlewares, clientId: 'paysync', retry: { retries: 3 } });
+    this.api = createRegistryApi({ host, auth, agent, middlewares: [...middlewares, timeoutAfter(requestTimeoutMs)], clientId: 'paysync', retry: { retries: 3 } });
   }
 
   get dependency(): Dependency {
