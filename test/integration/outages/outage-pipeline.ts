@@ -55,7 +55,7 @@ export class OutagePipeline {
     return new OutagePipeline(source, dbs, setup);
   }
 
-  /** Capture streaming, an apply per target, the load running, and every target has applied some of it. */
+  /** Capture streaming, an apply per target, the load running, and every target has applied some of each table. */
   async start(writers = 3): Promise<void> {
     this.capture = await this.source.startCaptureStreaming(PAYMENTS_TABLES, this.env);
     this.processes.push(this.capture);
@@ -66,13 +66,16 @@ export class OutagePipeline {
     }
     this.workload.start(writers);
     await waitEventsSent(this.capture, 300, 120_000);
+    // Rows of every table: each apply has read every table's schemas from the registry by then.
     for (const target of this.targets) {
-      await waitUntil(
-        () => `the ${target.kind} target to apply transfers; apply said:\n${target.apply.output().slice(-3000)}`,
-        async () => (await target.db.rows(PAYMENTS_COMPARED[1])).size > 0,
-        120_000,
-        500,
-      );
+      for (const table of PAYMENTS_COMPARED) {
+        await waitUntil(
+          () => `the ${target.kind} target to apply rows of ${table.name}; apply said:\n${target.apply.output().slice(-3000)}`,
+          async () => (await target.db.rows(table)).size > 0,
+          120_000,
+          500,
+        );
+      }
     }
   }
 
