@@ -22,7 +22,7 @@ describe('outage: the MariaDB target is stopped for a minute', () => {
 
   beforeAll(async () => {
     mariadb = await startPrivateMariadb();
-    pipeline = await OutagePipeline.create({ targets: [createScratchPostgresTarget, () => createScratchMysqlTarget(mariadb.url('mysql'))] });
+    pipeline = await OutagePipeline.create({ targets: [createScratchPostgresTarget, () => createScratchMysqlTarget(undefined, mariadb.url('mysql'))] });
   });
   afterAll(async () => {
     try {
