@@ -10,6 +10,7 @@ import {
 } from '@paysync/contract';
 import { quoteIdent } from '@paysync/postgres';
 import { createScratchDatabase, type ScratchDatabase } from '../support/fixtures';
+import { testEnvelope } from '../support/test-envelope';
 
 jest.setTimeout(60_000);
 
@@ -188,14 +189,7 @@ function insertSql(table: string, columns: string[]): string {
 }
 
 function envelopeFor(after: Row, shape: TableShape): ChangeEnvelope {
-  return {
-    before: null,
-    after,
-    op: 'r',
-    source: { version: 'test', connector: 'paysync', db: 'tm', schema: shape.schema, table: shape.table, lsn: 0x16b3748n, seq: 0n, txId: null, ts_ms: 1700000000000n, snapshot: true },
-    ts_ms: 1700000000001n,
-    unchanged_toast: [],
-  };
+  return testEnvelope({ op: 'r', before: null, after, schema: shape.schema, table: shape.table, lsn: 0x16b3748n, seq: 0n, tsMs: 1700000000000n, snapshot: true });
 }
 
 describe('type mapping against the real PostgreSQL', () => {

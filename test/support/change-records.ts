@@ -2,6 +2,7 @@ import { avroSchemasFor, COMMIT_MARKER_HEADER, keySubject, readTableShape, Regis
 import type { Pool } from '@paysync/postgres';
 import { SchemaRegistryClient } from '@paysync/registry';
 import { stackAddresses } from './stack-addresses';
+import { testEnvelope } from './test-envelope';
 
 /** A record's key and value as capture writes them (Kafka's partition and headers left to the writer). */
 export interface EncodedRecord {
@@ -51,15 +52,7 @@ export class ChangeRecords {
   }
 
   private envelope(op: ChangeEnvelope['op'], before: Row | null, after: Row | null, lsn: bigint, seq: bigint): ChangeEnvelope {
-    const now = BigInt(Date.now());
-    return {
-      before,
-      after,
-      op,
-      source: { version: 'test', connector: 'paysync', db: 'test', schema: this.shape.schema, table: this.shape.table, lsn, seq, txId: null, ts_ms: now, snapshot: false },
-      ts_ms: now,
-      unchanged_toast: [],
-    };
+    return testEnvelope({ op, before, after, schema: this.shape.schema, table: this.shape.table, lsn, seq, tsMs: BigInt(Date.now()), snapshot: false });
   }
 }
 

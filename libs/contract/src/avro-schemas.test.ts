@@ -19,8 +19,27 @@ function envelopeOf(after: ChangeEnvelope['after'], overrides: Partial<ChangeEnv
     before: null,
     after,
     op: 'c',
-    source: { version: '1', connector: 'paysync', db: 'd', schema: 'public', table: 'payments', lsn: 2n ** 40n, seq: 0n, txId: 5n, ts_ms: 1n, snapshot: false },
+    source: {
+      version: '1',
+      connector: 'paysync',
+      name: 'pay',
+      ts_ms: 1n,
+      snapshot: 'false',
+      db: 'd',
+      sequence: '["100","120"]',
+      ts_us: 1000n,
+      ts_ns: 1000000n,
+      schema: 'public',
+      table: 'payments',
+      txId: 5n,
+      lsn: 2n ** 40n,
+      xmin: null,
+      seq: 0n,
+    },
+    transaction: { id: '5:1099511627776', total_order: 1n, data_collection_order: 1n },
     ts_ms: 2n,
+    ts_us: 2000n,
+    ts_ns: 2000000n,
     unchanged_toast: [],
     ...overrides,
   };
@@ -34,7 +53,9 @@ describe('avroSchemasFor', () => {
     expect(key).toMatchObject({ type: 'record', name: 'Key', namespace: 'pay.public.payments', fields: [{ name: 'id', type: 'long', 'pg.type': 'int8' }] });
     const fields = (value as FieldList).fields;
     expect(value).toMatchObject({ type: 'record', name: 'Envelope', namespace: 'pay.public.payments' });
-    expect(fields.map((f) => f.name)).toEqual(['before', 'after', 'op', 'source', 'ts_ms', 'unchanged_toast']);
+    expect(fields.map((f) => f.name)).toEqual(['before', 'after', 'op', 'source', 'transaction', 'ts_ms', 'ts_us', 'ts_ns', 'unchanged_toast']);
+    const source = (fields[3].type as FieldList).fields.map((f) => f.name);
+    expect(source).toEqual(['version', 'connector', 'name', 'ts_ms', 'snapshot', 'db', 'sequence', 'ts_us', 'ts_ns', 'schema', 'table', 'txId', 'lsn', 'xmin', 'seq']);
     expect(fields[1]).toEqual({ name: 'after', type: ['null', 'pay.public.payments.Value'], default: null });
     const row = ((fields[0].type as unknown[])[1] as FieldList).fields;
     // NOT NULL columns are nullable too: a delete's before-image may carry only the key.
@@ -105,4 +126,5 @@ describe('avroSchemasFor', () => {
     const envelope = envelopeOf({ id: 1n, Amount_USD: '1.0000', memo: null, at: '2024-01-01T00:00:00.000001Z', free: '-0.5' });
     expect(fromRegistry.fromBuffer(createAvroType(value).toBuffer(envelope))).toEqual(envelope);
   });
+
 });

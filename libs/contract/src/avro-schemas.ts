@@ -1,32 +1,10 @@
 import { avroFieldName, avroNamespace, referToDefinedTypes } from './avro-names';
-import type { Row } from './rows';
 import type { ColumnShape, TableShape } from './table-shape';
 import { topicName } from './topics';
 import { codecFor } from './type-mapping';
+import { SOURCE_SCHEMA, TRANSACTION_SCHEMA, optionalLong } from './change-envelope';
 
-/** The value of every table topic record (Debezium-compatible field names). */
-export interface ChangeEnvelope {
-  before: Row | null;
-  after: Row | null;
-  op: 'c' | 'u' | 'd' | 'r' | 't';
-  source: {
-    version: string;
-    connector: string;
-    db: string;
-    schema: string;
-    table: string;
-    /** Commit LSN of the transaction (a snapshot row: its high watermark's LSN). */
-    lsn: bigint;
-    /** Order inside the transaction (or the snapshot chunk). */
-    seq: bigint;
-    txId: bigint | null;
-    ts_ms: bigint;
-    snapshot: boolean;
-  };
-  ts_ms: bigint;
-  /** Avro field names of columns whose value was not sent (unchanged TOAST): leave them as they are. */
-  unchanged_toast: string[];
-}
+export type { ChangeEnvelope } from './change-envelope';
 
 function rowFields(columns: ColumnShape[], nullable: boolean, namespace: string): object[] {
   const seen = new Map<string, string>();
@@ -61,23 +39,6 @@ export function avroSchemasFor(shape: TableShape, topicPrefix: string): { key: o
   });
   const key = { type: 'record', name: 'Key', namespace, fields: rowFields(keyColumns, false, namespace) };
   const valueRow = { type: 'record', name: 'Value', namespace, fields: rowFields(shape.columns, true, namespace) };
-  const source = {
-    type: 'record',
-    name: 'Source',
-    namespace: 'io.paysync.connector',
-    fields: [
-      { name: 'version', type: 'string' },
-      { name: 'connector', type: 'string' },
-      { name: 'db', type: 'string' },
-      { name: 'schema', type: 'string' },
-      { name: 'table', type: 'string' },
-      { name: 'lsn', type: 'long' },
-      { name: 'seq', type: 'long' },
-      { name: 'txId', type: ['null', 'long'], default: null },
-      { name: 'ts_ms', type: 'long' },
-      { name: 'snapshot', type: 'boolean' },
-    ],
-  };
   const value = {
     type: 'record',
     name: 'Envelope',
@@ -86,8 +47,11 @@ export function avroSchemasFor(shape: TableShape, topicPrefix: string): { key: o
       { name: 'before', type: ['null', valueRow], default: null },
       { name: 'after', type: ['null', `${namespace}.Value`], default: null },
       { name: 'op', type: 'string' },
-      { name: 'source', type: source },
+      { name: 'source', type: SOURCE_SCHEMA },
+      { name: 'transaction', type: ['null', TRANSACTION_SCHEMA], default: null },
       { name: 'ts_ms', type: 'long' },
+      optionalLong('ts_us'),
+      optionalLong('ts_ns'),
       { name: 'unchanged_toast', type: { type: 'array', items: 'string' }, default: [] },
     ],
   };

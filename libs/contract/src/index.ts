@@ -7,6 +7,7 @@ export * from './type-mapping';
 export * from './avro-type';
 export * from './avro-names';
 export * from './avro-schemas';
+export type { SnapshotMarker, TransactionBlock } from './change-envelope';
 export * from './rows';
 export * from './bounded-cache';
 export * from './wire-format';

@@ -18,15 +18,31 @@ export interface ColumnCodec {
 
 const text: ColumnCodec = { avro: 'string', fromPgText: (t) => t, toPgText: (v) => String(v) };
 
-const integer: ColumnCodec = {
-  avro: 'int',
-  fromPgText: (t) => {
-    const n = Number(t);
-    if (!Number.isInteger(n)) throw new Error(`"${t}" is not an integer`);
-    return n;
-  },
-  toPgText: (v) => String(v),
-};
+/**
+ * Kafka Connect's and Debezium's name for a type (docs/type-mapping.md "Kafka Connect names"), beside
+ * the Avro logical type: Connect's Avro converters turn it into the Connect schema name, by which a
+ * Connect sink (Debezium's JDBC sink) picks the column's type. Avro readers ignore it.
+ */
+function connectNamed(avro: Exclude<Schema, string | unknown[]>, name: string, parameters?: Record<string, string>): Schema {
+  return { ...avro, 'connect.name': name, 'connect.version': 1, ...(parameters ? { 'connect.parameters': parameters } : {}) } as Schema;
+}
+
+/** A text-carried type Debezium names (json, xml): PostgreSQL's text, as before. */
+function namedText(name: string): ColumnCodec {
+  return { ...text, avro: connectNamed({ type: 'string' }, name) };
+}
+
+function integer(avro: Schema): ColumnCodec {
+  return {
+    avro,
+    fromPgText: (t) => {
+      const n = Number(t);
+      if (!Number.isInteger(n)) throw new Error(`"${t}" is not an integer`);
+      return n;
+    },
+    toPgText: (v) => String(v),
+  };
+}
 
 const bigint: ColumnCodec = { avro: 'long', fromPgText: (t) => BigInt(t), toPgText: (v) => String(v) };
 
@@ -57,14 +73,17 @@ const bytea: ColumnCodec = {
 
 function decimal(precision: number, scale: number): ColumnCodec {
   return {
-    avro: { type: 'bytes', logicalType: 'decimal', precision, scale },
+    avro: connectNamed({ type: 'bytes', logicalType: 'decimal', precision, scale }, 'org.apache.kafka.connect.data.Decimal', {
+      scale: String(scale),
+      'connect.decimal.precision': String(precision),
+    }),
     fromPgText: (t) => formatDecimal(toScale(t, scale), scale),
     toPgText: (v) => String(v),
   };
 }
 
 const variableDecimal: ColumnCodec = {
-  avro: {
+  avro: connectNamed({
     type: 'record',
     name: 'VariableScaleDecimal',
     namespace: 'io.debezium.data',
@@ -73,7 +92,7 @@ const variableDecimal: ColumnCodec = {
       { name: 'scale', type: 'int' },
       { name: 'value', type: 'bytes' },
     ],
-  } as Schema,
+  } as Exclude<Schema, string | unknown[]>, 'io.debezium.data.VariableScaleDecimal'),
   fromPgText: (t) => {
     parseDecimal(t); // refuses NaN / Infinity with a clear message
     return t;
@@ -87,14 +106,27 @@ const money: ColumnCodec = {
   fromPgText: (t) => formatDecimal(toScale(t.replace(/[$,]/g, ''), 2), 2),
 };
 
+// Connect's Avro converters make logicalType date Connect's own Date and refuse any other name for
+// it, so date keeps Connect's name; a timestamptz (UTC microseconds) is Debezium's MicroTimestamp,
+// whose sink writes it in its database.time_zone (UTC by default).
 const temporal = {
-  timestamptz: { avro: { type: 'long', logicalType: 'timestamp-micros' }, fromPgText: timestamptzFromPg, toPgText: (v) => dateTimeToPg(String(v), true) },
-  timestamp: { avro: { type: 'long', logicalType: 'local-timestamp-micros' }, fromPgText: timestampFromPg, toPgText: (v) => dateTimeToPg(String(v), false) },
-  date: { avro: { type: 'int', logicalType: 'date' }, fromPgText: dateFromPg, toPgText: (v) => dateTimeToPg(String(v), false) },
-  time: { avro: { type: 'long', logicalType: 'time-micros' }, fromPgText: timeFromPg, toPgText: (v) => String(v) },
+  timestamptz: {
+    avro: connectNamed({ type: 'long', logicalType: 'timestamp-micros' }, 'io.debezium.time.MicroTimestamp'),
+    fromPgText: timestamptzFromPg,
+    toPgText: (v) => dateTimeToPg(String(v), true),
+  },
+  timestamp: {
+    avro: connectNamed({ type: 'long', logicalType: 'local-timestamp-micros' }, 'io.debezium.time.MicroTimestamp'),
+    fromPgText: timestampFromPg,
+    toPgText: (v) => dateTimeToPg(String(v), false),
+  },
+  date: { avro: connectNamed({ type: 'int', logicalType: 'date' }, 'org.apache.kafka.connect.data.Date'), fromPgText: dateFromPg, toPgText: (v) => dateTimeToPg(String(v), false) },
+  time: { avro: connectNamed({ type: 'long', logicalType: 'time-micros' }, 'io.debezium.time.MicroTime'), fromPgText: timeFromPg, toPgText: (v) => String(v) },
 } satisfies Record<string, ColumnCodec>;
 
-const uuid: ColumnCodec = { avro: { type: 'string', logicalType: 'uuid' }, fromPgText: (t) => t, toPgText: (v) => String(v) };
+const uuid: ColumnCodec = { avro: connectNamed({ type: 'string', logicalType: 'uuid' }, 'io.debezium.data.Uuid'), fromPgText: (t) => t, toPgText: (v) => String(v) };
+const json = namedText('io.debezium.data.Json');
+const xml = namedText('io.debezium.data.Xml');
 
 function arrayOf(element: ColumnCodec): ColumnCodec {
   return {
@@ -119,8 +151,10 @@ export function codecFor(type: ColumnType): ColumnCodec {
     case 'bool':
       return boolean;
     case 'int2':
+      // Connect's INT16, as Debezium sends a smallint
+      return integer({ type: 'int', 'connect.type': 'int16' } as Schema);
     case 'int4':
-      return integer;
+      return integer('int');
     case 'int8':
       return bigint;
     case 'float4':
@@ -144,6 +178,11 @@ export function codecFor(type: ColumnType): ColumnCodec {
       return uuid;
     case 'bytea':
       return bytea;
+    case 'json':
+    case 'jsonb':
+      return json;
+    case 'xml':
+      return xml;
     default:
       return text;
   }

@@ -193,7 +193,7 @@ export class StreamingTerm {
       logger,
       (err) => this.end(err),
     );
-    const processor = new ChangeProcessor(database, codecs, (relation) => shapeOfRelation(pool, relation), sink, acknowledger, windows, metrics, transactionTopic,
+    const processor = new ChangeProcessor({ database, name: config.topicPrefix }, codecs, (relation) => shapeOfRelation(pool, relation), sink, acknowledger, windows, metrics, transactionTopic,
       (request) => rereads.serve(request),
       (content) => this.onDemand?.onRequest(content),
     );

@@ -61,4 +61,16 @@ describe('apply: new source columns and unchanged TOAST values, into PostgreSQL 
       expect({ kind: target.kind, len: Number(row.len), n: Number(row.n) }).toEqual({ kind: target.kind, len: 6400, n: 2 });
     }
   });
+
+  it('sends the whole after image under REPLICA IDENTITY FULL: the unchanged value comes from the before image', async () => {
+    const { source, capture, targets } = pipeline;
+    await source.db.pool.query(`ALTER TABLE ${DOCS} REPLICA IDENTITY FULL`);
+    await source.db.pool.query(`UPDATE ${DOCS} SET n = n + 10 WHERE id = 2`);
+    await waitTargetsEqual(source, capture, targets, [DOCS_COMPARED], bareName);
+
+    const [big] = await source.db.pool.query<{ big: string }>(`SELECT big FROM ${DOCS} WHERE id = 2`).then((r) => r.rows);
+    const update = (await readTopic(source.kafka, source.topic(DOCS))).find((r) => r.value?.op === 'u' && r.value.after?.id === 2n);
+    expect(update?.value).toMatchObject({ unchanged_toast: [], after: { id: 2n, big: big.big, n: 11 }, before: { id: 2n, big: big.big, n: 1 } });
+  });
 });
+

@@ -1,5 +1,5 @@
 import { REREAD_REQUEST_PREFIX, SNAPSHOT_REQUEST_PREFIX, type ChangeEnvelope, type TableShape } from '@paysync/contract';
-import type { Pgoutput } from '@paysync/postgres';
+import { UNCHANGED_TOAST, type Pgoutput } from '@paysync/postgres';
 import { WATERMARK_PREFIX } from '../snapshot/watermark-snapshotter';
 import { WatermarkWindows } from '../snapshot/watermark-windows';
 import { ChangeProcessor, type ProcessorListener } from './change-processor';
@@ -35,7 +35,7 @@ describe('ChangeProcessor snapshot versions', () => {
     const sink = { push: async () => undefined, mark: () => undefined } as unknown as KafkaSink<() => void>;
     const listener: ProcessorListener = { event: () => undefined, committed: () => undefined, heartbeat: () => undefined, schemaChanged: () => undefined };
     const windows = new WatermarkWindows();
-    const processor = new ChangeProcessor('db', codecs, async () => shape, sink, {} as LsnAcknowledger, windows, listener);
+    const processor = new ChangeProcessor({ database: 'db', name: 'pay' }, codecs, async () => shape, sink, {} as LsnAcknowledger, windows, listener);
     const message = (m: object) => m as unknown as Pgoutput.Message;
     const watermark = (edge: string) => message({ tag: 'message', prefix: WATERMARK_PREFIX, content: Buffer.from(JSON.stringify({ id: 'w', edge })) });
 
@@ -66,7 +66,7 @@ describe('ChangeProcessor snapshot versions', () => {
     const listener: ProcessorListener = { event: () => undefined, committed: () => undefined, heartbeat: () => undefined, schemaChanged: () => undefined };
     const requests: unknown[] = [];
     const windows = new WatermarkWindows();
-    const processor = new ChangeProcessor('db', codecs, async () => shape, sink, {} as LsnAcknowledger, windows, listener, undefined, (r) => requests.push(r));
+    const processor = new ChangeProcessor({ database: 'db', name: 'pay' }, codecs, async () => shape, sink, {} as LsnAcknowledger, windows, listener, undefined, (r) => requests.push(r));
     const message = (m: object) => m as unknown as Pgoutput.Message;
     const logical = (prefix: string, content: object) => message({ tag: 'message', prefix, content: Buffer.from(JSON.stringify(content)) });
 
@@ -84,14 +84,14 @@ describe('ChangeProcessor snapshot versions', () => {
     await processor.onMessage('0/160', message({ tag: 'commit', commitEndLsn: '0/160' }));
     await processor.onMessage('0/200', logical(WATERMARK_PREFIX, { id: 'w', edge: 'high' }));
 
-    const reread = envelopes.filter((e) => e.source.snapshot);
+    const reread = envelopes.filter((e) => e.source.snapshot === 'incremental');
     expect(reread.map((e) => [e.op, e.after?.id ?? e.before?.id])).toEqual([['r', 1n], ['d', 3n]]);
     expect(pushed[pushed.length - 1].value).toBeNull(); // the delete's tombstone
   });
 
   it('passes a malformed re-read request on as an error instead of failing the stream', async () => {
     const requests: unknown[] = [];
-    const processor = new ChangeProcessor('db', {} as TableCodecs, async () => shape, { mark: () => undefined } as unknown as KafkaSink<() => void>, {} as LsnAcknowledger, new WatermarkWindows(), {} as ProcessorListener, undefined, (r) => requests.push(r));
+    const processor = new ChangeProcessor({ database: 'db', name: 'pay' }, {} as TableCodecs, async () => shape, { mark: () => undefined } as unknown as KafkaSink<() => void>, {} as LsnAcknowledger, new WatermarkWindows(), {} as ProcessorListener, undefined, (r) => requests.push(r));
     await processor.onMessage('0/20', { tag: 'message', prefix: REREAD_REQUEST_PREFIX, content: Buffer.from('{"table": 5}') } as unknown as Pgoutput.Message);
     expect(requests).toEqual([expect.any(Error)]);
   });
@@ -100,8 +100,53 @@ describe('ChangeProcessor snapshot versions', () => {
     const contents: string[] = [];
     const marks: unknown[] = [];
     const sink = { mark: (m: unknown) => void marks.push(m) } as unknown as KafkaSink<() => void>;
-    const processor = new ChangeProcessor('db', {} as TableCodecs, async () => shape, sink, {} as LsnAcknowledger, new WatermarkWindows(), {} as ProcessorListener, undefined, undefined, (c) => contents.push(c));
+    const processor = new ChangeProcessor({ database: 'db', name: 'pay' }, {} as TableCodecs, async () => shape, sink, {} as LsnAcknowledger, new WatermarkWindows(), {} as ProcessorListener, undefined, undefined, (c) => contents.push(c));
     await processor.onMessage('0/20', { tag: 'message', prefix: SNAPSHOT_REQUEST_PREFIX, content: Buffer.from('0b9e6f3a-52c4-4d7e-9a0b-1f2e3d4c5b6a') } as unknown as Pgoutput.Message);
     expect({ contents, marks: marks.length }).toEqual({ contents: ['0b9e6f3a-52c4-4d7e-9a0b-1f2e3d4c5b6a'], marks: 0 });
   });
 });
+
+describe('ChangeProcessor envelope: Debezium fields', () => {
+  async function streamed(messages: [string, object][]): Promise<ChangeEnvelope[]> {
+    const envelopes: ChangeEnvelope[] = [];
+    const codec = recordingCodec(envelopes);
+    const codecs = { forShape: async () => ({ codec, changed: false }) } as unknown as TableCodecs;
+    const sink = { push: async () => undefined, mark: () => undefined } as unknown as KafkaSink<() => void>;
+    const listener: ProcessorListener = { event: () => undefined, committed: () => undefined, heartbeat: () => undefined, schemaChanged: () => undefined };
+    const processor = new ChangeProcessor({ database: 'db', name: 'pay' }, codecs, async () => shape, sink, {} as LsnAcknowledger, new WatermarkWindows(), listener);
+    await processor.onMessage('0/10', { tag: 'relation', relationOid: 1 } as unknown as Pgoutput.Message);
+    for (const [lsn, m] of messages) await processor.onMessage(lsn, m as unknown as Pgoutput.Message);
+    return envelopes;
+  }
+  const relation = { relationOid: 1 };
+
+  it('gives each change Debezium\'s sequence, transaction block, snapshot marker and microsecond times', async () => {
+    const [first, second, third] = await streamed([
+      ['0/100', { tag: 'begin', commitLsn: '0/100', xid: 7, commitTime: 1700000000123456n }],
+      ['0/100', { tag: 'insert', relation, new: { id: '1', rev: '1' } }],
+      ['0/130', { tag: 'commit', commitEndLsn: '0/130' }],
+      ['0/200', { tag: 'begin', commitLsn: '0/200', xid: 8, commitTime: 1700000000999999n }],
+      ['0/180', { tag: 'insert', relation, new: { id: '2', rev: '1' } }],
+      ['0/190', { tag: 'insert', relation, new: { id: '3', rev: '1' } }],
+      ['0/230', { tag: 'commit', commitEndLsn: '0/230' }],
+    ]);
+    expect(first.source).toMatchObject({ name: 'pay', db: 'db', snapshot: 'false', sequence: '[null,"256"]', ts_ms: 1700000000123n, ts_us: 1700000000123456n, ts_ns: 1700000000123456000n, xmin: null });
+    expect(first.transaction).toEqual({ id: '7:256', total_order: 1n, data_collection_order: 1n });
+    // The previous transaction's commit LSN, then the event's own position.
+    expect(second.source.sequence).toBe('["256","384"]');
+    expect(third.transaction).toEqual({ id: '8:512', total_order: 2n, data_collection_order: 2n });
+    expect(third.ts_us! / 1000n).toBe(third.ts_ms);
+  });
+
+  it('fills an unchanged TOAST column from a full before image (REPLICA IDENTITY FULL), and lists it otherwise', async () => {
+    const [full, keyOnly] = await streamed([
+      ['0/100', { tag: 'begin', commitLsn: '0/100', xid: 7, commitTime: 0n }],
+      ['0/100', { tag: 'update', relation, key: null, old: { id: '1', rev: '4' }, new: { id: '1', rev: UNCHANGED_TOAST } }],
+      ['0/110', { tag: 'update', relation, key: null, old: null, new: { id: '2', rev: UNCHANGED_TOAST } }],
+      ['0/130', { tag: 'commit', commitEndLsn: '0/130' }],
+    ]);
+    expect({ after: full.after, unchanged: full.unchanged_toast }).toEqual({ after: { id: 1n, rev: 4 }, unchanged: [] });
+    expect({ after: keyOnly.after, unchanged: keyOnly.unchanged_toast }).toEqual({ after: { id: 2n, rev: null }, unchanged: ['rev'] });
+  });
+});
+

@@ -1,15 +1,22 @@
-import { COMMIT_MARKER_HEADER, parseRereadRequest, REREAD_REQUEST_PREFIX, SNAPSHOT_REQUEST_PREFIX, tombstoneHeaders, type ChangeEnvelope, type RereadRequest, type Row } from '@paysync/contract';
+import {
+  COMMIT_MARKER_HEADER,
+  parseRereadRequest,
+  REREAD_REQUEST_PREFIX,
+  SNAPSHOT_REQUEST_PREFIX,
+  type ChangeEnvelope,
+  type RereadRequest,
+} from '@paysync/contract';
 import type { Message } from '@paysync/kafka';
 import { lsnToBigInt, type Pgoutput, type RawTuple } from '@paysync/postgres';
 import type { ChunkRow, WatermarkWindows } from '../snapshot/watermark-windows';
 import { WATERMARK_PREFIX } from '../snapshot/watermark-snapshotter';
 import type { KafkaSink } from './kafka-sink';
 import type { LsnAcknowledger } from './lsn-acknowledger';
+import { changeEnvelope, tombstone, type EventOrigin, type EventVersion } from './event-envelope';
 import { decodeTuple, keyOf, keyText, type TableCodec, type TableCodecs } from './table-codecs';
 import type { TableShape } from '@paysync/contract';
 
 export const HEARTBEAT_PREFIX = 'paysync.heartbeat';
-const CONNECTOR_VERSION = '0.1.0';
 
 /** Where each processed event is counted; the capture metrics implement it. */
 export interface ProcessorListener {
@@ -22,8 +29,11 @@ export interface ProcessorListener {
 interface Transaction {
   lsn: bigint;
   xid: bigint;
-  commitTimeMs: bigint;
+  /** PostgreSQL's commit time, in microseconds since 1970. */
+  commitTimeUs: bigint;
   seq: bigint;
+  /** Events of each table so far: Debezium's data_collection_order. */
+  perTable: Map<string, bigint>;
 }
 
 /** Builds the shape of a relation from its pgoutput Relation message (the schema as of that point in the WAL). */
@@ -40,9 +50,13 @@ export class ChangeProcessor {
   private readonly codecByRelation = new Map<number, TableCodec>();
   /** Changes copied to the transaction topic since its last commit marker. */
   private unmarkedChanges = 0;
+  /** The commit LSN of the last transaction seen: the first half of Debezium's source.sequence. */
+  private lastCommitLsn: bigint | null = null;
+  /** The WAL position of the message being processed. */
+  private eventLsn = 0n;
 
   constructor(
-    private readonly database: string,
+    private readonly origin: EventOrigin,
     private readonly codecs: TableCodecs,
     private readonly relationShapes: RelationShapes,
     private readonly sink: KafkaSink<() => void>,
@@ -58,9 +72,10 @@ export class ChangeProcessor {
   ) {}
 
   async onMessage(lsn: string, message: Pgoutput.Message): Promise<void> {
+    this.eventLsn = lsnToBigInt(lsn);
     switch (message.tag) {
       case 'begin':
-        this.tx = { lsn: lsnToBigInt(message.commitLsn ?? lsn), xid: BigInt(message.xid), commitTimeMs: BigInt(message.commitTime.toString()) / 1000n, seq: 0n };
+        this.tx = { lsn: lsnToBigInt(message.commitLsn ?? lsn), xid: BigInt(message.xid), commitTimeUs: BigInt(message.commitTime.toString()), seq: 0n, perTable: new Map() };
         return;
       case 'relation':
         return this.onRelation(message);
@@ -75,8 +90,10 @@ export class ChangeProcessor {
         return;
       case 'commit': {
         const end = message.commitEndLsn ?? lsn;
-        const commitTimeMs = Number(this.tx?.commitTimeMs ?? 0n);
-        await this.markCommit(this.tx?.lsn ?? lsnToBigInt(end));
+        const commitTimeMs = Number((this.tx?.commitTimeUs ?? 0n) / 1000n);
+        const commitLsn = this.tx?.lsn ?? lsnToBigInt(end);
+        await this.markCommit(commitLsn);
+        this.lastCommitLsn = commitLsn;
         this.tx = undefined;
         this.sink.mark(() => this.acknowledger.safeUpTo(end));
         this.listener.committed(commitTimeMs);
@@ -101,10 +118,20 @@ export class ChangeProcessor {
     return codec;
   }
 
-  private nextVersion(): { lsn: bigint; seq: bigint; txId: bigint | null; tsMs: bigint } {
-    if (!this.tx) throw new Error('row change outside a transaction');
-    const version = { lsn: this.tx.lsn, seq: this.tx.seq, txId: this.tx.xid, tsMs: this.tx.commitTimeMs };
-    this.tx.seq += 1n;
+  private nextVersion(table: string): EventVersion {
+    const tx = this.tx;
+    if (!tx) throw new Error('row change outside a transaction');
+    const inTable = (tx.perTable.get(table) ?? 0n) + 1n;
+    tx.perTable.set(table, inTable);
+    const version: EventVersion = {
+      lsn: tx.lsn,
+      seq: tx.seq,
+      txId: tx.xid,
+      tsUs: tx.commitTimeUs,
+      position: { eventLsn: this.eventLsn, lastCommitLsn: this.lastCommitLsn },
+      transaction: { id: `${tx.xid}:${tx.lsn}`, total_order: tx.seq + 1n, data_collection_order: inTable },
+    };
+    tx.seq += 1n;
     return version;
   }
 
@@ -124,9 +151,9 @@ export class ChangeProcessor {
     const codec = this.codecOf(relationOid);
     const keySource = (after ?? before) as RawTuple;
     this.windows.touched(codec.table, keyText(codec, keySource));
-    const decodedAfter = after ? decodeTuple(codec, after) : null;
-    const version = this.nextVersion();
-    const envelope = this.envelope(codec, op, before ? decodeTuple(codec, before).row : null, decodedAfter?.row ?? null, version, false);
+    const decodedAfter = after ? decodeTuple(codec, after, before ?? undefined) : null;
+    const version = this.nextVersion(codec.table);
+    const envelope = changeEnvelope(this.origin, codec, op, before ? decodeTuple(codec, before).row : null, decodedAfter?.row ?? null, version);
     envelope.unchanged_toast = decodedAfter?.unchanged ?? [];
     const { key, partition } = keyOf(codec, keySource);
     await this.emit(codec.topic, { key, value: codec.encodeValue(envelope), partition });
@@ -137,7 +164,7 @@ export class ChangeProcessor {
   private async onTruncate(relationOid: number): Promise<void> {
     const codec = this.codecOf(relationOid);
     this.windows.truncated(codec.table);
-    const value = codec.encodeValue(this.envelope(codec, 't', null, null, this.nextVersion(), false));
+    const value = codec.encodeValue(changeEnvelope(this.origin, codec, 't', null, null, this.nextVersion(codec.table)));
     // Every partition gets it, so each partition's consumer sees it in order with that partition's keys.
     const messages: Message[] = Array.from({ length: codec.partitions }, (_, partition) => ({ key: codec.truncateKey, value, partition }));
     for (const message of messages) await this.sink.push(codec.topic, message);
@@ -178,18 +205,18 @@ export class ChangeProcessor {
     // stale copy's (L, seq>0). L - 1 is above every commit before the watermark (those start before
     // its record) and below every commit after it.
     const lsn = lsnToBigInt(highWatermarkLsn) - 1n;
-    const tsMs = BigInt(Date.now());
+    const tsUs = BigInt(Date.now()) * 1000n;
     let seq = 0n;
     for (const row of rows) {
       const decoded = decodeTuple(codec, row.raw);
-      const envelope = this.envelope(codec, 'r', null, decoded.row, { lsn, seq: seq++, txId: null, tsMs }, true);
+      const envelope = changeEnvelope(this.origin, codec, 'r', null, decoded.row, { lsn, seq: seq++, txId: null, tsUs });
       const { key, partition } = keyOf(codec, row.raw);
       await this.emit(codec.topic, { key, value: codec.encodeValue(envelope), partition });
       this.listener.event(codec.table, 'r');
     }
     for (const key of absent) {
-      const version = { lsn, seq: seq++, txId: null, tsMs };
-      const envelope = this.envelope(codec, 'd', decodeTuple(codec, key.raw).row, null, version, true);
+      const version = { lsn, seq: seq++, txId: null, tsUs };
+      const envelope = changeEnvelope(this.origin, codec, 'd', decodeTuple(codec, key.raw).row, null, version);
       const { key: encodedKey, partition } = keyOf(codec, key.raw);
       await this.emit(codec.topic, { key: encodedKey, value: codec.encodeValue(envelope), partition });
       await this.sink.push(codec.topic, tombstone(codec, encodedKey, partition, version));
@@ -218,37 +245,4 @@ export class ChangeProcessor {
     await this.sink.push(this.transactionTopic, { key: null, value: null, partition: 0, headers: { [COMMIT_MARKER_HEADER]: lsn.toString() } });
   }
 
-  private envelope(
-    codec: TableCodec,
-    op: ChangeEnvelope['op'],
-    before: Row | null,
-    after: Row | null,
-    version: { lsn: bigint; seq: bigint; txId: bigint | null; tsMs: bigint },
-    snapshot: boolean,
-  ): ChangeEnvelope {
-    return {
-      before,
-      after,
-      op,
-      source: {
-        version: CONNECTOR_VERSION,
-        connector: 'paysync',
-        db: this.database,
-        schema: codec.shape.schema,
-        table: codec.shape.table,
-        lsn: version.lsn,
-        seq: version.seq,
-        txId: version.txId,
-        ts_ms: version.tsMs,
-        snapshot,
-      },
-      ts_ms: BigInt(Date.now()),
-      unchanged_toast: [],
-    };
-  }
-}
-
-/** The tombstone after a delete: compaction forgets the key by it, and it carries the delete's version for a reader that meets only it. */
-function tombstone(codec: TableCodec, key: Buffer, partition: number, version: { lsn: bigint; seq: bigint; tsMs: bigint }): Message {
-  return { key, value: null, partition, headers: tombstoneHeaders({ lsn: version.lsn, seq: version.seq, tsMs: version.tsMs, valueSchemaId: codec.valueSchemaId }) };
 }

@@ -44,13 +44,21 @@ export interface DecodedTuple {
   unchanged: string[];
 }
 
-/** A raw tuple (WAL or snapshot) as the event's row; every row of an event goes through here, masked. */
-export function decodeTuple(codec: TableCodec, raw: RawTuple): DecodedTuple {
+/**
+ * A raw tuple (WAL or snapshot) as the event's row; every row of an event goes through here, masked.
+ * An update's full before image (REPLICA IDENTITY FULL) gives the unchanged TOAST values, so the
+ * after image is complete for a consumer that knows nothing of `unchanged_toast`.
+ */
+export function decodeTuple(codec: TableCodec, raw: RawTuple, before?: RawTuple): DecodedTuple {
   const masked = codec.mask(raw);
+  const maskedBefore = before ? codec.mask(before) : undefined;
   const unchanged: string[] = [];
   const text: Record<string, string | null> = {};
   for (const column of codec.shape.columns) {
-    const value = masked[column.name];
+    let value = masked[column.name];
+    if (value === UNCHANGED_TOAST && maskedBefore && maskedBefore[column.name] !== UNCHANGED_TOAST && maskedBefore[column.name] !== undefined) {
+      value = maskedBefore[column.name];
+    }
     if (value === UNCHANGED_TOAST) unchanged.push(avroFieldName(column.name));
     text[column.name] = value === UNCHANGED_TOAST || value === undefined ? null : value;
   }

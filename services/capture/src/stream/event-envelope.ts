@@ -1,0 +1,61 @@
+import { tombstoneHeaders, type ChangeEnvelope, type Row, type TransactionBlock } from '@paysync/contract';
+import type { Message } from '@paysync/kafka';
+import type { TableCodec } from './table-codecs';
+
+/** `source.version`: the event contract's version (docs/type-mapping.md); 0.2.0 added Debezium's source, transaction and ts_us/ts_ns fields. */
+const CONTRACT_VERSION = '0.2.0';
+
+/** The source database, and the topic prefix: Debezium's `source.db` and `source.name`. */
+export interface EventOrigin {
+  database: string;
+  name: string;
+}
+
+/** An event's version, and where a streamed one sits in its transaction (Debezium's sequence and transaction block). */
+export interface EventVersion {
+  lsn: bigint;
+  seq: bigint;
+  txId: bigint | null;
+  tsUs: bigint;
+  /** A streamed change's own WAL position, and the commit LSN of the transaction before it. */
+  position?: { eventLsn: bigint; lastCommitLsn: bigint | null };
+  transaction?: TransactionBlock;
+}
+
+/** A streamed event carries its position (Debezium's sequence and transaction block); a snapshot row does not. */
+export function changeEnvelope(origin: EventOrigin, codec: TableCodec, op: ChangeEnvelope['op'], before: Row | null, after: Row | null, version: EventVersion): ChangeEnvelope {
+  const position = version.position;
+  const nowUs = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
+  return {
+    before,
+    after,
+    op,
+    source: {
+      version: CONTRACT_VERSION,
+      connector: 'paysync',
+      name: origin.name,
+      ts_ms: version.tsUs / 1000n,
+      snapshot: position ? 'false' : 'incremental',
+      db: origin.database,
+      sequence: position ? JSON.stringify([position.lastCommitLsn?.toString() ?? null, position.eventLsn.toString()]) : null,
+      ts_us: version.tsUs,
+      ts_ns: version.tsUs * 1000n,
+      schema: codec.shape.schema,
+      table: codec.shape.table,
+      txId: version.txId,
+      lsn: version.lsn,
+      xmin: null,
+      seq: version.seq,
+    },
+    transaction: version.transaction ?? null,
+    ts_ms: nowUs / 1000n,
+    ts_us: nowUs,
+    ts_ns: nowUs * 1000n,
+    unchanged_toast: [],
+  };
+}
+
+/** The tombstone after a delete: compaction forgets the key by it, and it carries the delete's version for a reader that meets only it. */
+export function tombstone(codec: TableCodec, key: Buffer, partition: number, version: EventVersion): Message {
+  return { key, value: null, partition, headers: tombstoneHeaders({ lsn: version.lsn, seq: version.seq, tsMs: version.tsUs / 1000n, valueSchemaId: codec.valueSchemaId }) };
+}
