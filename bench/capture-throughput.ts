@@ -22,7 +22,8 @@ import { topicRecordCount } from '../test/support/topic-reader';
 import { deleteRegistrySubjectsStartingWith } from '../demo/stack-cleanup';
 import { atCleanup, log, runBenchmark } from './bench-run';
 import { codeVersion, loadAverage, machine, postgresVersion } from './machine';
-import { libpqTarget, runBounded } from './run-program';
+import { runBounded } from '../test/support/bounded-run';
+import { libpqTarget } from './libpq-target';
 
 function countArg(index: number, fallback: number, min: number): number {
   const text = process.argv[index];

@@ -21,7 +21,8 @@ import { createScratchMysqlTarget, createScratchPostgresTarget, type ScratchTarg
 import { atCleanup, log, runBenchmark } from './bench-run';
 import { DATA_DIFF_VERSION, dataDiffPython } from './data-diff-venv';
 import { codeVersion, loadAverage, machine, mariadbVersion, postgresVersion } from './machine';
-import { libpqTarget, runBounded } from './run-program';
+import { runBounded } from '../test/support/bounded-run';
+import { libpqTarget } from './libpq-target';
 
 const { values: args } = parseArgs({
   options: {
