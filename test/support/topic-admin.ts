@@ -25,3 +25,16 @@ export async function deleteRecordsBefore(kafka: Kafka, topic: string, partition
     await admin.disconnect();
   }
 }
+
+/** Deletes a consumer group (it must be empty: its consumers closed); absent is fine. Resolves once Kafka no longer lists it. */
+export async function deleteConsumerGroup(kafka: Kafka, group: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const listed = async (): Promise<boolean> => (await admin.listGroups()).groups.some((g) => g.groupId === group);
+    if (await listed()) await admin.deleteGroups([group]);
+    if (await listed()) throw new Error(`consumer group ${group} is still listed after its deletion`);
+  } finally {
+    await admin.disconnect();
+  }
+}
