@@ -52,7 +52,7 @@ describe('compat: a Python consumer (confluent-kafka AvroDeserializer, fastavro)
 
     const inserted = await committed(db.pool, `INSERT INTO ${TABLE} VALUES ${[allTypesRow(2), allTypesRow(3), PYTHON_EDGE_ROWS[1], PYTHON_EDGE_ROWS[2]].join(', ')}`);
     const afterInsert = await expectedPythonRows(db.pool, TABLE);
-    const updated = await committed(db.pool, `UPDATE ${TABLE} SET amount = amount - 0.0001, memo = memo || ' ✓', ratio = 1.5 WHERE id = 1`);
+    const updated = await committed(db.pool, `UPDATE ${TABLE} SET amount = amount - 0.0001, memo = memo || ' ✓', ratio = 0.1 WHERE id = 1`);
     const afterUpdate = await expectedPythonRows(db.pool, TABLE);
     const deleted = await committed(db.pool, `DELETE FROM ${TABLE} WHERE id = 2`);
     await fixture.waitCaughtUp(capture);
