@@ -1,6 +1,7 @@
 import { readTableShape, rowFromPgText, type ChangeEnvelope, type Row, type TableShape } from '@paysync/contract';
 import { deleteTopics, type Kafka } from '@paysync/kafka';
 import { lsnToBigInt, qualifiedName } from '@paysync/postgres';
+import { deleteRegistrySubjectsStartingWith } from '../../demo/stack-cleanup';
 import { createScratchDatabase, testKafka, uniqueName, type ScratchDatabase } from './fixtures';
 import { killAll, startPaysync, type PaysyncProcess } from './paysync-process';
 import { stackAddresses } from './stack-addresses';
@@ -141,6 +142,7 @@ export class CaptureFixture {
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${this.prefix}.`));
     await admin.disconnect();
     await deleteTopics(this.kafka, topics);
+    await deleteRegistrySubjectsStartingWith(stackAddresses().PAYSYNC_TEST_REGISTRY_URL, `${this.prefix}.`);
     await this.db.drop();
   }
 }

@@ -2,7 +2,6 @@ import { ALL_TYPES_DDL } from '../../support/all-types-table';
 import { CaptureFixture } from '../../support/capture-fixture';
 import { uniqueName } from '../../support/fixtures';
 import { pythonWith } from '../../support/python-venv';
-import { deleteSubjectsStartingWith, subjectsStartingWith } from '../../support/registry-subjects';
 import { deleteConsumerGroup } from '../../support/topic-admin';
 import { readRawTopic } from '../../support/topic-reader';
 import { waitUntil } from '../../support/wait';
@@ -37,8 +36,6 @@ describe('compat: a Python consumer (confluent-kafka AvroDeserializer, fastavro)
     if (!fixture) return;
     await deleteConsumerGroup(fixture.kafka, group);
     await fixture.cleanup();
-    await deleteSubjectsStartingWith(`${fixture.prefix}.`);
-    expect(await subjectsStartingWith(`${fixture.prefix}.`)).toEqual([]);
   });
 
   it('gets every column of every snapshot row, insert, update and delete exactly as PostgreSQL holds it, and every envelope field', async () => {
