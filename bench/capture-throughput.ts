@@ -6,7 +6,8 @@
  *
  * 1. WAL streaming: `rows` rows inserted in transactions of `rowsPerTransaction`, then decoded from
  *    the same WAL by pg_recvlogical (pgoutput, to /dev/null) and by capture (to Kafka, acknowledged).
- * 2. Initial copy: capture's snapshot of a `rows`-row table beside `pg_dump | psql` of that table.
+ * 2. Initial copy: capture's snapshot of a `rows`-row table beside `pg_dump | psql` of that table,
+ *    then `paysync replay` of the topics it filled into an empty database, beside the same dump.
  * 3. Memory: capture's peak RSS while it streams one transaction of `bigTransactionRows` rows (0 skips).
  *
  * Every wait is bounded and says what it waited for; what the run creates (databases, slots,
@@ -24,6 +25,8 @@ import { atCleanup, log, runBenchmark } from './bench-run';
 import { codeVersion, loadAverage, machine, postgresVersion } from './machine';
 import { runBounded } from '../test/support/bounded-run';
 import { libpqTarget } from './libpq-target';
+import { usageText } from './process-usage';
+import { timedReplay } from './replay-section';
 
 function countArg(index: number, fallback: number, min: number): number {
   const text = process.argv[index];
@@ -227,7 +230,7 @@ async function streaming(figures: Figure[]): Promise<void> {
   });
 }
 
-/** Section 2: capture's watermark snapshot of a table beside pg_dump | psql of the same table. */
+/** Section 2: capture's watermark snapshot of a table, and a replay of its topic, each beside pg_dump | psql of the same table. */
 async function initialCopy(figures: Figure[]): Promise<void> {
   const fixture = await newFixture([TABLE_DDL]);
   log(`initial copy: loading ${fmt(rows)} rows`);
@@ -264,6 +267,16 @@ async function initialCopy(figures: Figure[]): Promise<void> {
     peer: `pg_dump | psql of the table: ${fmt(rate(rows, dumpSeconds))} rows/s (${dumpSeconds.toFixed(1)} s)`,
     goal: '>= 1x pg_dump | psql',
     met: ratio >= 1,
+  });
+
+  const replay = await timedReplay(fixture, 'public.bench', rows, limitMs(rows, CAPTURE_FLOOR_ROWS_PER_S));
+  const replayRatio = rate(rows, replay.seconds) / rate(rows, dumpSeconds);
+  figures.push({
+    what: `replay rows/s (${fmt(rows)} snapshot records from earliest into an empty PostgreSQL database, spawn to exit)`,
+    value: `${fmt(rate(rows, replay.seconds))} rows/s (${replay.seconds.toFixed(1)} s; ${replayRatio.toFixed(2)}x pg_dump | psql; replay ${usageText(replay.usage)})`,
+    peer: `pg_dump | psql of the table: ${fmt(rate(rows, dumpSeconds))} rows/s (${dumpSeconds.toFixed(1)} s)`,
+    goal: '>= 0.5x pg_dump | psql',
+    met: replayRatio >= 0.5,
   });
 }
 

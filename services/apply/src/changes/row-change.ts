@@ -41,3 +41,18 @@ export interface TruncateChange {
 }
 
 export type Change = RowChange | TruncateChange;
+
+/**
+ * Row changes grouped by the columns they left out (unchanged TOAST, sorted and joined): each
+ * group is written with its own column list. The key of the group with none is "".
+ */
+export function byUnchangedColumns(changes: RowChange[]): Map<string, RowChange[]> {
+  const groups = new Map<string, RowChange[]>();
+  for (const change of changes) {
+    const id = [...change.unchanged].sort().join(',');
+    const group = groups.get(id);
+    if (group) group.push(change);
+    else groups.set(id, [change]);
+  }
+  return groups;
+}

@@ -130,7 +130,9 @@ export class ChangeWriter {
     for (const change of coalesceByKey(rowChanges)) {
       const table = tables.get(change.table);
       if (!table) continue;
-      byTable.set(table, [...(byTable.get(table) ?? []), change]);
+      const ofTable = byTable.get(table);
+      if (ofTable) ofTable.push(change);
+      else byTable.set(table, [change]);
     }
     for (const [table, changes] of byTable) {
       if (!oneByOne) {

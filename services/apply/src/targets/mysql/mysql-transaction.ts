@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { codecFor, type Row } from '@paysync/contract';
 import { MYSQL_NOW, quoteMysqlIdent as q, type MysqlConnection } from '@paysync/mysql';
 import type { RowChange, Version } from '../../changes/row-change';
-import { isNewer } from '../../changes/row-change';
+import { byUnchangedColumns, isNewer } from '../../changes/row-change';
 import type { ApplyResult, ResolvedTable, TargetTransaction } from '../target';
 import { OFFSETS, VERSIONS } from './mysql-bookkeeping';
 import { toMysqlValue } from './mysql-types';
@@ -52,12 +52,7 @@ export class MysqlTransaction implements TargetTransaction {
       [winners.map((c) => [keyHash(table.label, c.rowKey), table.label, c.rowKey, c.version.lsn.toString(), c.version.seq.toString(), c.row === null, c.row === null ? MYSQL_NOW : null])],
     );
     const upserts = winners.filter((c) => c.row !== null);
-    const groups = new Map<string, RowChange[]>();
-    for (const change of upserts) {
-      const id = [...change.unchanged].sort().join(',');
-      groups.set(id, [...(groups.get(id) ?? []), change]);
-    }
-    for (const group of groups.values()) await this.upsert(table, group);
+    for (const group of byUnchangedColumns(upserts).values()) await this.upsert(table, group);
     const deletes = winners.filter((c) => c.row === null);
     if (deletes.length > 0) await this.deleteKeys(table, deletes.map((c) => c.key));
     return { applied: winners.length, stale: changes.length - winners.length };

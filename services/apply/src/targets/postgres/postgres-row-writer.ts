@@ -1,6 +1,6 @@
 import { codecFor, type ColumnShape } from '@paysync/contract';
 import { qualifiedName, quoteIdent, type Queryable } from '@paysync/postgres';
-import type { RowChange, Version } from '../../changes/row-change';
+import { byUnchangedColumns, type RowChange, type Version } from '../../changes/row-change';
 import type { ApplyResult, ResolvedTable } from '../target';
 
 interface WrittenColumn {
@@ -90,15 +90,8 @@ export function upsertParams(table: ResolvedTable, changes: RowChange[]): unknow
 
 /** Rows are grouped by which columns they left out (unchanged TOAST): each group its own SET list. */
 export async function writeRows(db: Queryable, table: ResolvedTable, changes: RowChange[], statements: Map<string, string>): Promise<ApplyResult> {
-  const groups = new Map<string, RowChange[]>();
-  for (const change of changes) {
-    const id = [...change.unchanged].sort().join(',');
-    const group = groups.get(id);
-    if (group) group.push(change);
-    else groups.set(id, [change]);
-  }
   let applied = 0;
-  for (const [id, group] of groups) {
+  for (const [id, group] of byUnchangedColumns(changes)) {
     let sql = statements.get(id);
     if (!sql) {
       sql = upsertStatement(table, new Set(group[0].unchanged));
