@@ -25,7 +25,7 @@ import { atCleanup, log, runBenchmark } from './bench-run';
 import { codeVersion, loadAverage, machine, postgresVersion } from './machine';
 import { runBounded } from '../test/support/bounded-run';
 import { libpqTarget } from './libpq-target';
-import { usageText } from './process-usage';
+import { processUsage, usageText } from './process-usage';
 import { timedReplay } from './replay-section';
 
 function countArg(index: number, fallback: number, min: number): number {
@@ -212,9 +212,12 @@ async function streaming(figures: Figure[]): Promise<void> {
   log('streaming: capture from its slot to Kafka-acknowledged');
   const capture = fixture.startCapture(['public.bench']);
   const streamingAt = await waitLogged(capture, 'capture streaming', 120_000);
+  const cpuAtStart = processUsage(capture.child.pid)?.cpuSeconds ?? 0;
   await waitConfirmed(fixture, capture, endLsn, limitMs(rows, CAPTURE_FLOOR_ROWS_PER_S), 'capture to confirm the load', rows);
   const captureSeconds = (Date.now() - streamingAt) / 1000;
   const peak = capture.peakRssBytes();
+  // CPU of the capture process from "capture streaming" to the confirmed end, per row: its own cost, whatever the load beside it.
+  const cpuMicrosPerRow = (((processUsage(capture.child.pid)?.cpuSeconds ?? 0) - cpuAtStart) * 1e6) / rows;
   await stopCapture(capture);
   await expectRecords(fixture, rows, 'streaming');
 
@@ -223,7 +226,7 @@ async function streaming(figures: Figure[]): Promise<void> {
   const ratio = captureRate / rawRate;
   figures.push({
     what: `capture rows/s, WAL -> Kafka acked (${fmt(rows)} rows, ${fmt(perTx)} per transaction)`,
-    value: `${fmt(captureRate)} rows/s (${captureSeconds.toFixed(1)} s; ${ratio.toFixed(2)}x raw; peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB)`,
+    value: `${fmt(captureRate)} rows/s (${captureSeconds.toFixed(1)} s; ${ratio.toFixed(2)}x raw; ${cpuMicrosPerRow.toFixed(1)} µs of capture CPU per row; peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB)`,
     peer: `pg_recvlogical, pgoutput to /dev/null: ${fmt(rawRate)} rows/s (${rawSeconds.toFixed(1)} s)`,
     goal: '>= 0.5x raw decode',
     met: ratio >= 0.5,

@@ -2,7 +2,7 @@ import type { Type } from 'avsc';
 import { UnknownSchemaIdError, type SchemaRegistryClient } from '@paysync/registry';
 import { createAvroType } from './avro-type';
 import { BoundedCache } from './bounded-cache';
-import { frame, NotWireFormatError, unframe } from './wire-format';
+import { framedEncoder, NotWireFormatError, unframe } from './wire-format';
 
 /**
  * A record that can never be decoded, whatever is retried: garbage bytes, a schema id the
@@ -40,7 +40,7 @@ export class RegistrySerde {
     const schemaId = await this.registry.register(subject, schema);
     const type = createAvroType(schema);
     this.byId.set(schemaId, { schema, type });
-    return { schemaId, encode: (value: T) => frame(schemaId, type.toBuffer(value)) };
+    return { schemaId, encode: framedEncoder<T>(schemaId, type) };
   }
 
   async decode<T>(record: Buffer): Promise<DecodedRecord<T>> {
