@@ -14,8 +14,8 @@
  * source commit), as in bench:e2e. Afterwards its databases, slot, publication, topics, consumer
  * group, Connect offsets and processes are removed.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createPool, type Pool } from '@paysync/postgres';
@@ -24,7 +24,9 @@ import { PAYMENTS_COMPARED, PAYMENTS_DDL, PAYMENTS_TABLES } from '../demo/paymen
 import { ensureTopics } from '@paysync/kafka';
 import { deleteRegistrySubjectsStartingWith, deleteTopicsStartingWith } from '../demo/stack-cleanup';
 import { createScratchDatabase, testKafka, uniqueName, type ScratchDatabase } from '../test/support/fixtures';
-import { freePort } from '../test/support/free-port';
+import { debeziumPostgresSource, jdbcSink } from '../test/support/debezium-connectors';
+import { converters, debeziumVersion, sinkConsumerGroup, startConnect, type ConnectWorker } from '../test/support/kafka-connect';
+import { failIfPeerExited, startPeer, stopPeer, withLog, type PeerProcess } from '../test/support/peer-process';
 import { PipelineFixture } from '../test/support/pipeline-fixture';
 import { stackAddresses } from '../test/support/stack-addresses';
 import { sleep } from '../test/support/wait';
@@ -53,54 +55,9 @@ const systems = args.systems.split(',').map((s) => {
 const command = `npm run bench:peers -- --rows ${rows} --per-tx ${perTx} --systems ${systems.join(',')}`;
 
 const REPO = join(__dirname, '..');
-const PEERS_CACHE = join(REPO, '.stack', 'cache', 'peers');
 const PGSTREAM = join(REPO, '.stack', 'cache', 'bin', 'pgstream');
 /** Config files, offsets and logs of the peers' processes; removed after each run. */
 const RUNS = join(REPO, '.stack', 'peers-runs');
-
-/** A peer's process; its output goes to a log file (a JVM or Go process writes too much to keep in memory). */
-interface PeerProcess {
-  child: ChildProcess;
-  logFile: string;
-  exited: Promise<number | string>;
-}
-
-function startPeer(file: string, argv: string[], logFile: string, cwd: string): PeerProcess {
-  const out = openSync(logFile, 'a');
-  const child = spawn(file, argv, { cwd, stdio: ['ignore', out, out] });
-  closeSync(out);
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  return { child, logFile, exited };
-}
-
-function tail(file: string, chars = 3000): string {
-  return existsSync(file) ? readFileSync(file, 'utf8').slice(-chars) : '(no output)';
-}
-
-function failIfPeerExited(name: string, peer: PeerProcess): void {
-  const exit = peer.child.exitCode ?? peer.child.signalCode;
-  if (exit !== null) throw new Error(`${name} exited (${exit}):\n${tail(peer.logFile)}`);
-}
-
-/** The error with the warnings and errors of the peer's log (its run folder is removed afterwards). */
-function withLog(err: unknown, logFile: string): Error {
-  const message = err instanceof Error ? err.message : String(err);
-  if (!existsSync(logFile)) return new Error(message);
-  const problems = readFileSync(logFile, 'utf8')
-    .split('\n')
-    .filter((l) => /\b(ERROR|WARN|error|warn|ERR|WRN)\b/.test(l))
-    .slice(-15)
-    .map((l) => l.slice(0, 600));
-  return new Error(`${message}\nlast warnings and errors in ${logFile}:\n${problems.join('\n') || '(none)'}`);
-}
-
-async function stopPeer(peer: PeerProcess | undefined, graceMs = 15_000): Promise<void> {
-  if (!peer || peer.child.exitCode !== null || peer.child.signalCode !== null) return;
-  peer.child.kill('SIGTERM');
-  const timer = setTimeout(() => peer.child.kill('SIGKILL'), graceMs);
-  await peer.exited;
-  clearTimeout(timer);
-}
 
 /**
  * A fresh payments source, and a target with the same tables and accounts: the peers write rows
@@ -195,56 +152,8 @@ async function measurePeer(system: System, source: ScratchDatabase, target: Scra
   }
 }
 
-function javaBinary(): string {
-  return process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
-}
-
-/** Java properties text; backslashes are escapes there. */
-function properties(values: Record<string, string | number>): string {
-  return Object.entries(values)
-    .map(([k, v]) => `${k}=${String(v).replace(/\\/g, '\\\\')}`)
-    .join('\n');
-}
-
-function debeziumVersion(): string {
-  const jar = readdirSync(join(PEERS_CACHE, 'plugins', 'debezium-connector-postgres')).find((f) => f.startsWith('debezium-connector-postgres-'));
-  return jar?.replace(/^debezium-connector-postgres-(.*)\.jar$/, '$1') ?? 'unknown';
-}
-
-/** The connector or one of its tasks failed: the REST status says why. */
-async function connectFailure(restUrl: string, connector: string): Promise<string | undefined> {
-  const response = await fetch(`${restUrl}/connectors/${connector}/status`).catch(() => undefined);
-  if (!response?.ok) return undefined; // not up yet, or the connector is not created yet
-  const status = (await response.json()) as { connector: { state: string; trace?: string }; tasks: { id: number; state: string; trace?: string }[] };
-  if (status.connector.state === 'FAILED') return `${connector}: ${status.connector.trace ?? 'failed'}`;
-  const task = status.tasks.find((t) => t.state === 'FAILED');
-  return task ? `${connector} task ${task.id}: ${task.trace ?? 'failed'}` : undefined;
-}
-
-/** Connect's converter settings: Avro through the stack's registry, or JSON with the schema in every record (the JDBC sink needs a schema). */
-function converters(format: 'avro' | 'json'): Record<string, string> {
-  const settings: Record<string, string> = {};
-  for (const side of ['key', 'value']) {
-    if (format === 'json') {
-      settings[`${side}.converter`] = 'org.apache.kafka.connect.json.JsonConverter';
-      settings[`${side}.converter.schemas.enable`] = 'true';
-    } else {
-      settings[`${side}.converter`] = 'io.apicurio.registry.utils.converter.AvroConverter';
-      // The 2.6 converter speaks the registry's v2 API (bench/peers/debezium/pom.xml).
-      settings[`${side}.converter.apicurio.registry.url`] = stackAddresses().PAYSYNC_TEST_REGISTRY_URL.replace(/\/apis\/ccompat\/v7$/, '/apis/registry/v2');
-      settings[`${side}.converter.apicurio.registry.auto-register`] = 'true';
-      settings[`${side}.converter.apicurio.registry.find-latest`] = 'true';
-    }
-  }
-  return settings;
-}
-
 async function runDebezium(format: 'avro' | 'json'): Promise<Measured> {
-  if (!existsSync(join(PEERS_CACHE, 'connect')) || !existsSync(join(PEERS_CACHE, 'plugins', 'debezium-connector-jdbc'))) {
-    throw new Error('Kafka Connect or the Debezium connectors are missing: run bash bench/peers/fetch.sh');
-  }
   const stack = stackAddresses();
-  const pg = new URL(stack.PAYSYNC_TEST_PG_URL);
   // Underscores, not dashes: Debezium makes the topic prefix the namespace of its Avro schemas.
   const name = uniqueName('peer_dbz');
   const slot = uniqueName('dbz_slot');
@@ -252,26 +161,20 @@ async function runDebezium(format: 'avro' | 'json'): Promise<Measured> {
   mkdirSync(dir, { recursive: true });
   const { source, target } = await sourceAndTarget('dbz');
   const kafka = testKafka();
-  const restPort = await freePort();
-  const restUrl = `http://127.0.0.1:${restPort}`;
-  let connect: PeerProcess | undefined;
-  let failure: string | undefined;
-  let watching = true;
+  let connect: ConnectWorker | undefined;
   // Made here, before Connect starts: as many partitions per table as paysync's capture makes (read
   // by as many sink tasks), and a sink subscribed to a regex would see a topic made later only at
   // its next metadata refresh (5 min).
   const topics = PAYMENTS_TABLES.map((t) => `${name}.${t}`);
   const remove = removal(async () => {
-    watching = false;
-    await stopPeer(connect);
+    await connect?.stop();
     await deleteTopicsStartingWith(kafka, `${name}.`);
     await deleteTopicsStartingWith(kafka, `__debezium-heartbeat.${name}`);
     for (const prefix of [`${name}.`, `__debezium-heartbeat.${name}`]) await deleteRegistrySubjectsStartingWith(stack.PAYSYNC_TEST_REGISTRY_URL, prefix);
     const admin = kafka.admin();
     await admin.connect();
     try {
-      // Connect names a sink's consumer group connect-<connector>.
-      await admin.deleteGroups([`connect-${name}-sink`]).catch(() => undefined);
+      await admin.deleteGroups([sinkConsumerGroup(`${name}-sink`)]).catch(() => undefined);
     } finally {
       await admin.disconnect();
     }
@@ -282,96 +185,29 @@ async function runDebezium(format: 'avro' | 'json'): Promise<Measured> {
   });
   try {
     await ensureTopics(kafka, topics.map((topic) => ({ topic, numPartitions: 3 })));
-    writeFileSync(
-      join(dir, 'worker.properties'),
-      properties({
-        'bootstrap.servers': stack.PAYSYNC_TEST_KAFKA_BROKERS,
-        ...converters(format),
-        'offset.storage.file.filename': join(dir, 'connect.offsets'),
-        // Debezium confirms a WAL position to the slot when Connect flushes offsets (default every 60 s).
-        'offset.flush.interval.ms': 10_000,
-        'plugin.path': join(PEERS_CACHE, 'plugins'),
-        listeners: restUrl,
-      }),
-    );
-    writeFileSync(
-      join(dir, 'source.properties'),
-      properties({
-        name: `${name}-source`,
-        'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
-        'tasks.max': 1,
-        'database.hostname': pg.hostname,
-        'database.port': pg.port,
-        'database.user': decodeURIComponent(pg.username),
-        'database.password': decodeURIComponent(pg.password),
-        'database.dbname': source.name,
-        'topic.prefix': name,
-        'plugin.name': 'pgoutput',
-        'slot.name': slot,
-        'publication.name': `${slot}_pub`,
-        'publication.autocreate.mode': 'filtered',
-        'table.include.list': PAYMENTS_TABLES.join(','),
-        // The target starts as a copy, as for pgstream: stream only.
-        'snapshot.mode': 'no_data',
-        // Lets the slot's confirmed position move on when only other tables change (Debezium's advice for PostgreSQL).
-        'heartbeat.interval.ms': 1000,
-      }),
-    );
-    writeFileSync(
-      join(dir, 'sink.properties'),
-      properties({
-        name: `${name}-sink`,
-        'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
-        'tasks.max': 3,
-        topics: topics.join(','),
-        'connection.url': `jdbc:postgresql://${pg.hostname}:${pg.port}/${target.name}`,
-        'connection.username': decodeURIComponent(pg.username),
-        'connection.password': decodeURIComponent(pg.password),
-        'insert.mode': 'upsert',
-        'delete.enabled': 'true',
-        'primary.key.mode': 'record_key',
-        'schema.evolution': 'none',
-        // <prefix>.public.ledger -> table ledger (in the target's public schema)
-        transforms: 'table',
-        'transforms.table.type': 'org.apache.kafka.connect.transforms.RegexRouter',
-        'transforms.table.regex': '.*\\.([^.]+)$',
-        'transforms.table.replacement': '$1',
-        'collection.name.format': '${topic}',
-      }),
-    );
-    writeFileSync(
-      join(dir, 'log4j.properties'),
-      'log4j.rootLogger=INFO, stdout\nlog4j.appender.stdout=org.apache.log4j.ConsoleAppender\nlog4j.appender.stdout.layout=org.apache.log4j.PatternLayout\nlog4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n\n',
-    );
-    connect = startPeer(
-      javaBinary(),
-      [
-        '-Xms256m', '-Xmx1g', '-XX:+UseG1GC',
-        `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`,
-        '-cp', `${join(PEERS_CACHE, 'connect')}/*`,
-        'org.apache.kafka.connect.cli.ConnectStandalone', join(dir, 'worker.properties'), join(dir, 'source.properties'), join(dir, 'sink.properties'),
-      ],
-      join(dir, 'connect.log'),
+    connect = await startConnect({
       dir,
-    );
+      converters: converters(format),
+      connectors: [
+        debeziumPostgresSource(
+          { name: `${name}-source`, database: source.name, topicPrefix: name, slot, tables: PAYMENTS_TABLES },
+          {
+            // The target starts as a copy, as for pgstream: stream only.
+            'snapshot.mode': 'no_data',
+            // Lets the slot's confirmed position move on when only other tables change (Debezium's advice for PostgreSQL).
+            'heartbeat.interval.ms': 1000,
+          },
+        ),
+        jdbcSink({ name: `${name}-sink`, database: target.name, topics }, { 'tasks.max': 3 }),
+      ],
+    });
     const started = connect;
-    // A failed task does not end the worker: its REST status is watched beside the process.
-    void (async () => {
-      while (watching && failure === undefined) {
-        failure = (await connectFailure(restUrl, `${name}-source`)) ?? (await connectFailure(restUrl, `${name}-sink`));
-        await sleep(1000);
-      }
-    })().catch((err: unknown) => (failure = `status unreadable: ${String(err)}`));
-    const alive = (): void => {
-      failIfPeerExited('Kafka Connect', started);
-      if (failure) throw new Error(`Kafka Connect: ${failure}`);
-    };
     return {
       version: `Debezium ${debeziumVersion()} PostgreSQL connector (pgoutput) + JDBC sink (upsert, key from record key, deletes on, 3 tasks) on Kafka Connect 3.9.1 standalone, ${format === 'avro' ? "Apicurio's AvroConverter 2.6.13 with the stack's registry" : 'JsonConverter with schemas'}, 3 partitions per table`,
-      ...(await measurePeer(format === 'avro' ? 'debezium' : 'debezium-json', source, target, slot, alive)),
+      ...(await measurePeer(format === 'avro' ? 'debezium' : 'debezium-json', source, target, slot, () => started.alive())),
     };
   } catch (err) {
-    throw withLog(err, join(dir, 'connect.log'));
+    throw connect ? connect.explain(err) : err;
   } finally {
     await remove();
   }

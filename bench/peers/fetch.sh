@@ -7,10 +7,14 @@
 #   pgstream                                                             (go install, bench/peers/pgstream/go.mod)
 #       -> .stack/cache/bin/pgstream
 #   wal2json for the stack's PostgreSQL (pgstream decodes the WAL with it) (apt, when root)
+# `fetch.sh debezium` fetches Kafka Connect and Debezium only (what test/integration/compat runs).
 set -euo pipefail
 
 # shellcheck source=../../scripts/stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/stack/lib.sh"
+
+PART="${1:-all}"
+[[ "$PART" == all || "$PART" == debezium ]] || die "usage: bench/peers/fetch.sh [debezium]"
 
 PEERS_DIR="$REPO_ROOT/bench/peers"
 PEERS_CACHE="$CACHE/peers"
@@ -31,6 +35,10 @@ if [[ ! -f "$MARK" ]]; then
   done
   rm -rf "$PEERS_CACHE/download"
   touch "$MARK"
+fi
+if [[ "$PART" == debezium ]]; then
+  log "Kafka Connect and Debezium ready: .stack/cache/peers"
+  exit 0
 fi
 
 # --- pgstream ---------------------------------------------------------------------------------
