@@ -155,6 +155,9 @@ export async function startConnect(options: {
     logFile,
     dir,
   );
+  // A test worker that ends without its afterAll still takes the JVM down.
+  const killOnExit = (): void => void worker.child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const failures = new Map<string, string>();
   let watching = true;
   void (async () => {
@@ -181,6 +184,7 @@ export async function startConnect(options: {
     explain: (err) => withLog(err, logFile),
     stop: async () => {
       watching = false;
+      process.removeListener('exit', killOnExit);
       await stopPeer(worker);
     },
   };
