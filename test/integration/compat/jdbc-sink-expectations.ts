@@ -2,7 +2,7 @@
  * What Debezium's JDBC sink 3.0.7 does to the all-types table (test/support/all-types-table.ts and
  * the rows of debezium-jdbc-sink.test.ts), as observed, per pipeline: paysync's topics, and those
  * of Debezium's own PostgreSQL connector (3.0.7, default settings) on the same source. The findings
- * are written up in docs/ecosystem-jdbc-sink.md.
+ * are written up in docs/ecosystem.md.
  */
 export const PIPELINES = ['paysync', 'debezium'] as const;
 export type Pipeline = (typeof PIPELINES)[number];
