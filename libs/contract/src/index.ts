@@ -11,6 +11,7 @@ export type { SnapshotMarker, TransactionBlock } from './change-envelope';
 export * from './rows';
 export * from './bounded-cache';
 export * from './wire-format';
+export * from './envelope-encoder';
 export * from './registry-serde';
 export * from './shape-from-schemas';
 export * from './target-names';

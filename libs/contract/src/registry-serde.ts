@@ -35,12 +35,19 @@ export class RegistrySerde {
     this.byId = new BoundedCache(options.maxCachedSchemas ?? 1000);
   }
 
-  /** Registers `schema` under `subject` and returns a synchronous encoder framing values with its id. */
-  async encoderFor<T>(subject: string, schema: object): Promise<{ schemaId: number; encode: (value: T) => Buffer }> {
+  /**
+   * Registers `schema` under `subject` and returns a synchronous encoder framing values with its id
+   * (`build`: one specialised for the type, such as envelopeEncoder).
+   */
+  async encoderFor<T>(
+    subject: string,
+    schema: object,
+    build: (schemaId: number, type: Type) => (value: T) => Buffer = framedEncoder,
+  ): Promise<{ schemaId: number; encode: (value: T) => Buffer }> {
     const schemaId = await this.registry.register(subject, schema);
     const type = createAvroType(schema);
     this.byId.set(schemaId, { schema, type });
-    return { schemaId, encode: framedEncoder<T>(schemaId, type) };
+    return { schemaId, encode: build(schemaId, type) };
   }
 
   async decode<T>(record: Buffer): Promise<DecodedRecord<T>> {

@@ -1,5 +1,5 @@
 import type { Schema } from 'avsc';
-import { parseDecimal, toScale, formatDecimal } from './codecs/decimal';
+import { canonicalDigits, parseDecimal, toScale, formatDecimal } from './codecs/decimal';
 import { formatPgArray, parsePgArray } from './codecs/pg-array';
 import { dateFromPg, dateTimeToPg, timeFromPg, timestampFromPg, timestamptzFromPg } from './codecs/temporal';
 import type { ColumnType } from './table-shape';
@@ -77,7 +77,8 @@ function decimal(precision: number, scale: number): ColumnCodec {
       scale: String(scale),
       'connect.decimal.precision': String(precision),
     }),
-    fromPgText: (t) => formatDecimal(toScale(t, scale), scale),
+    // PostgreSQL prints numeric(p,s) with exactly s fraction digits: usually the JS form already.
+    fromPgText: (t) => (canonicalDigits(t, scale) > 0 ? t : formatDecimal(toScale(t, scale), scale)),
     toPgText: (v) => String(v),
   };
 }

@@ -4,8 +4,8 @@ import type { Type } from 'avsc';
  * Confluent's wire format, which every registry-aware Kafka tool reads: one magic byte 0, the
  * schema id as a big-endian int32, then the Avro binary body.
  */
-const MAGIC_BYTE = 0;
-const HEADER_BYTES = 5;
+export const MAGIC_BYTE = 0;
+export const HEADER_BYTES = 5;
 
 export class NotWireFormatError extends Error {
   constructor(reason: string) {

@@ -5,6 +5,7 @@ import { types, type Schema, type Type } from 'avsc';
  * decimal string ("-12.3400"): never as a double, so no amount is ever rounded.
  */
 export function unscaledToBytes(n: bigint): Buffer {
+  if (n < SMALL_UNSCALED && n > -SMALL_UNSCALED) return smallUnscaledToBytes(Number(n));
   let length = 1;
   while (n < -(1n << BigInt(8 * length - 1)) || n > (1n << BigInt(8 * length - 1)) - 1n) length++;
   let v = n < 0n ? (1n << BigInt(8 * length)) + n : n;
@@ -14,6 +15,64 @@ export function unscaledToBytes(n: bigint): Buffer {
     v >>= 8n;
   }
   return out;
+}
+
+const SMALL_UNSCALED = 2n ** 52n;
+
+/** unscaledToBytes for |n| < 2^52, in double arithmetic: the negative one's complement of -n - 1, byte by byte. */
+function smallUnscaledToBytes(n: number): Buffer {
+  const negative = n < 0;
+  let m = negative ? -n - 1 : n;
+  let length = 1;
+  for (let limit = 128; m >= limit; limit *= 256) length++;
+  const out = Buffer.allocUnsafe(length);
+  for (let i = length - 1; i >= 0; i--) {
+    const b = m % 256;
+    out[i] = negative ? 255 - b : b;
+    m = (m - b) / 256;
+  }
+  return out;
+}
+
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+const isDigit = (c: number): boolean => c >= DIGIT_0 && c <= DIGIT_9;
+
+/**
+ * How many significant digits `text` has when it is already the canonical form of a decimal of this
+ * scale (PostgreSQL's output of numeric(p,s) and formatDecimal's: an optional '-', a whole part
+ * that is "0" or has no leading zero, exactly `scale` fraction digits, not minus zero); -1 when it
+ * is not. Such text needs no rescaling.
+ */
+export function canonicalDigits(text: string, scale: number): number {
+  let i = text.charCodeAt(0) === 45 ? 1 : 0; // '-'
+  const start = i;
+  while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+  const whole = i - start;
+  if (whole === 0 || (whole > 1 && text.charCodeAt(start) === DIGIT_0)) return -1;
+  if (scale > 0) {
+    if (text.charCodeAt(i) !== 46) return -1; // '.'
+    i++;
+    const from = i;
+    while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+    if (i - from !== scale) return -1;
+  }
+  if (i !== text.length) return -1;
+  // Leading zeros (of "0.0012") do not count; zero itself has one digit, and is never negative.
+  let significant = whole + scale;
+  for (let k = start; k < text.length && significant > 1; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 46) continue;
+    if (c !== DIGIT_0) break;
+    significant--;
+  }
+  if (start === 1 && significant === 1 && /^-0(\.0*)?$/.test(text)) return -1;
+  return significant;
+}
+
+/** The unscaled value of canonical text of at most 15 digits, exactly, as a double. */
+function smallUnscaled(text: string): number {
+  return Number(text.replace('.', ''));
 }
 
 export function bytesToUnscaled(bytes: Buffer): bigint {
@@ -78,6 +137,9 @@ export class DecimalType extends types.LogicalType {
 
   override _toValue(value: unknown): Buffer | undefined {
     if (typeof value !== 'string') return undefined;
+    // The usual case: already canonical (capture's values are) and small: no BigInt on the way.
+    const digits = canonicalDigits(value, this.scale);
+    if (digits > 0 && digits <= this.precision && digits <= 15) return smallUnscaledToBytes(smallUnscaled(value));
     const unscaled = toScale(value, this.scale);
     if ((unscaled < 0n ? -unscaled : unscaled).toString().length > this.precision) {
       throw new Error(`"${value}" has more than ${this.precision} digits`);

@@ -61,12 +61,37 @@ function pgDate(iso: string): { date: string; bc: boolean } {
 
 export function timestamptzFromPg(text: string): string {
   if (text === 'infinity' || text === '-infinity') return text;
-  return isoDateTime(epochMicros(parseDateTime(text, 'timestamp with time zone')), 'Z');
+  return plainIsoForm(text, '+00', 'Z') ?? isoDateTime(epochMicros(parseDateTime(text, 'timestamp with time zone')), 'Z');
 }
 
 export function timestampFromPg(text: string): string {
   if (text === 'infinity' || text === '-infinity') return text;
-  return isoDateTime(epochMicros({ ...parseDateTime(text, 'timestamp'), offsetSeconds: 0 }), '');
+  return plainIsoForm(text, '', '') ?? isoDateTime(epochMicros({ ...parseDateTime(text, 'timestamp'), offsetSeconds: 0 }), '');
+}
+
+const isDigitAt = (text: string, i: number): boolean => {
+  const c = text.charCodeAt(i);
+  return c >= 48 && c <= 57;
+};
+
+/**
+ * The usual PostgreSQL text of a timestamp in years 1000-9999 ("2024-02-29 18:29:59.5", with the
+ * session's "+00" for timestamptz) needs no calendar arithmetic to become the ISO form: the
+ * separator and the fraction's width change, nothing else. Anything else (BC, 5-digit years,
+ * another offset): undefined, and the exact path runs.
+ */
+function plainIsoForm(text: string, offset: string, zone: string): string | undefined {
+  const end = text.length - offset.length;
+  if (end < 19 || !text.endsWith(offset) || text.charCodeAt(10) !== 32 || text.charCodeAt(0) === 48) return undefined;
+  for (const i of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) if (!isDigitAt(text, i)) return undefined;
+  if (text[4] !== '-' || text[7] !== '-' || text[13] !== ':' || text[16] !== ':') return undefined;
+  let fraction = '';
+  if (end > 19) {
+    if (text[19] !== '.' || end - 20 > 6 || end - 20 < 1) return undefined;
+    for (let i = 20; i < end; i++) if (!isDigitAt(text, i)) return undefined;
+    fraction = text.slice(20, end);
+  }
+  return `${text.slice(0, 10)}T${text.slice(11, 19)}.${fraction.padEnd(6, '0')}${zone}`;
 }
 
 export function dateFromPg(text: string): string {
@@ -119,12 +144,18 @@ export class TimestampMicrosType extends ExactLogicalType {
     return isoDateTime(micros, this.zone);
   }
 
+  /** The last value written, and its microseconds: rows of one transaction often share a timestamp (now()). */
+  private last: { text: string; micros: bigint } | undefined;
+
   override _toValue(value: unknown): bigint | undefined {
     if (typeof value !== 'string') return undefined;
+    if (value === this.last?.text) return this.last.micros;
     if (value === 'infinity') return LONG_MAX;
     if (value === '-infinity') return LONG_MIN;
     const parts = parseDateTime(value, 'timestamp');
-    return epochMicros(this.zone ? parts : { ...parts, offsetSeconds: 0 });
+    const micros = epochMicros(this.zone ? parts : { ...parts, offsetSeconds: 0 });
+    this.last = { text: value, micros };
+    return micros;
   }
 }
 

@@ -1,6 +1,7 @@
 import {
   avroFieldName,
   avroSchemasFor,
+  envelopeEncoder,
   keySubject,
   partitionOf,
   rowFromPgText,
@@ -125,7 +126,7 @@ export class TableCodecs {
     const schemas = avroSchemasFor(masked.shape, this.options.topicPrefix);
     const [key, value, truncateKey, partitions] = await Promise.all([
       this.options.serde.encoderFor<Row>(keySubject(topic), schemas.key),
-      this.options.serde.encoderFor<ChangeEnvelope>(valueSubject(topic), schemas.value),
+      this.options.serde.encoderFor<ChangeEnvelope>(valueSubject(topic), schemas.value, envelopeEncoder),
       this.options.serde.encoderFor<TruncateKey>(truncateKeySubject(topic), TRUNCATE_KEY_SCHEMA),
       this.options.ensureTopic(topic),
     ]);
