@@ -5,7 +5,11 @@ import { types, type Schema, type Type } from 'avsc';
  * decimal string ("-12.3400"): never as a double, so no amount is ever rounded.
  */
 export function unscaledToBytes(n: bigint): Buffer {
-  if (n < SMALL_UNSCALED && n > -SMALL_UNSCALED) return smallUnscaledToBytes(Number(n));
+  return n < SMALL_UNSCALED && n > -SMALL_UNSCALED ? smallUnscaledToBytes(Number(n)) : bigUnscaledToBytes(n);
+}
+
+/** unscaledToBytes of any size, in BigInt arithmetic. */
+export function bigUnscaledToBytes(n: bigint): Buffer {
   let length = 1;
   while (n < -(1n << BigInt(8 * length - 1)) || n > (1n << BigInt(8 * length - 1)) - 1n) length++;
   let v = n < 0n ? (1n << BigInt(8 * length)) + n : n;
