@@ -1,16 +1,14 @@
-import { quoteIdent, type Pool } from '@paysync/postgres';
+import { quoteIdent, SESSION_SETTINGS, type Pool } from '@paysync/postgres';
 
 type TextRow = Record<string, string | null>;
 
-/** Each column as PostgreSQL's text (`col::text`), under fixed settings so the texts compare and read the same everywhere. */
+/** Each column as PostgreSQL's text (`col::text`), under paysync's session settings so the texts compare and read the same everywhere. */
 async function textRows(pool: Pool, table: string, columns: string[], key: string): Promise<Map<string, TextRow>> {
   const list = columns.map((c) => `${quoteIdent(c)}::text AS ${quoteIdent(c)}`).join(', ');
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    for (const setting of [`TimeZone TO 'UTC'`, `DateStyle TO 'ISO, YMD'`, `IntervalStyle TO 'postgres'`, 'extra_float_digits TO 3', `lc_monetary TO 'C'`]) {
-      await client.query(`SET LOCAL ${setting}`);
-    }
+    for (const [name, value] of Object.entries(SESSION_SETTINGS)) await client.query(`SET LOCAL ${name} TO '${value}'`);
     const { rows } = await client.query<TextRow>(`SELECT ${list} FROM ${table}`);
     await client.query('COMMIT');
     return new Map(rows.map((r) => [String(r[key]), r]));

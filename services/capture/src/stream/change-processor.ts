@@ -13,7 +13,7 @@ import { WATERMARK_PREFIX } from '../snapshot/watermark-snapshotter';
 import type { KafkaSink } from './kafka-sink';
 import type { LsnAcknowledger } from './lsn-acknowledger';
 import { changeEnvelope, tombstone, type EventOrigin, type EventVersion } from './event-envelope';
-import { decodeTuple, keyOf, keyText, type TableCodec, type TableCodecs } from './table-codecs';
+import { completedFrom, decodeTuple, keyOf, keyText, type TableCodec, type TableCodecs } from './table-codecs';
 import type { TableShape } from '@paysync/contract';
 
 export const HEARTBEAT_PREFIX = 'paysync.heartbeat';
@@ -34,6 +34,8 @@ interface Transaction {
   seq: bigint;
   /** Events of each table so far: Debezium's data_collection_order. */
   perTable: Map<string, bigint>;
+  /** Debezium's transaction id, "<xid>:<commit LSN>". */
+  id: string;
 }
 
 /** Builds the shape of a relation from its pgoutput Relation message (the schema as of that point in the WAL). */
@@ -74,9 +76,12 @@ export class ChangeProcessor {
   async onMessage(lsn: string, message: Pgoutput.Message): Promise<void> {
     this.eventLsn = lsnToBigInt(lsn);
     switch (message.tag) {
-      case 'begin':
-        this.tx = { lsn: lsnToBigInt(message.commitLsn ?? lsn), xid: BigInt(message.xid), commitTimeUs: BigInt(message.commitTime.toString()), seq: 0n, perTable: new Map() };
+      case 'begin': {
+        const commitLsn = lsnToBigInt(message.commitLsn ?? lsn);
+        const xid = BigInt(message.xid);
+        this.tx = { lsn: commitLsn, xid, commitTimeUs: BigInt(message.commitTime.toString()), seq: 0n, perTable: new Map(), id: `${xid}:${commitLsn}` };
         return;
+      }
       case 'relation':
         return this.onRelation(message);
       case 'insert':
@@ -129,7 +134,7 @@ export class ChangeProcessor {
       txId: tx.xid,
       tsUs: tx.commitTimeUs,
       position: { eventLsn: this.eventLsn, lastCommitLsn: this.lastCommitLsn },
-      transaction: { id: `${tx.xid}:${tx.lsn}`, total_order: tx.seq + 1n, data_collection_order: inTable },
+      transaction: { id: tx.id, total_order: tx.seq + 1n, data_collection_order: inTable },
     };
     tx.seq += 1n;
     return version;
@@ -151,9 +156,10 @@ export class ChangeProcessor {
     const codec = this.codecOf(relationOid);
     const keySource = (after ?? before) as RawTuple;
     this.windows.touched(codec.table, keyText(codec, keySource));
-    const decodedAfter = after ? decodeTuple(codec, after, before ?? undefined) : null;
+    const decodedBefore = before ? decodeTuple(codec, before) : null;
+    const decodedAfter = after ? completedFrom(decodeTuple(codec, after), decodedBefore) : null;
     const version = this.nextVersion(codec.table);
-    const envelope = changeEnvelope(this.origin, codec, op, before ? decodeTuple(codec, before).row : null, decodedAfter?.row ?? null, version);
+    const envelope = changeEnvelope(this.origin, codec, op, decodedBefore?.row ?? null, decodedAfter?.row ?? null, version);
     envelope.unchanged_toast = decodedAfter?.unchanged ?? [];
     const { key, partition } = keyOf(codec, keySource);
     await this.emit(codec.topic, { key, value: codec.encodeValue(envelope), partition });

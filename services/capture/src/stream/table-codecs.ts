@@ -45,25 +45,32 @@ export interface DecodedTuple {
   unchanged: string[];
 }
 
-/**
- * A raw tuple (WAL or snapshot) as the event's row; every row of an event goes through here, masked.
- * An update's full before image (REPLICA IDENTITY FULL) gives the unchanged TOAST values, so the
- * after image is complete for a consumer that knows nothing of `unchanged_toast`.
- */
-export function decodeTuple(codec: TableCodec, raw: RawTuple, before?: RawTuple): DecodedTuple {
+/** A raw tuple (WAL or snapshot) as the event's row; every row of an event goes through here, masked. */
+export function decodeTuple(codec: TableCodec, raw: RawTuple): DecodedTuple {
   const masked = codec.mask(raw);
-  const maskedBefore = before ? codec.mask(before) : undefined;
   const unchanged: string[] = [];
   const text: Record<string, string | null> = {};
   for (const column of codec.shape.columns) {
-    let value = masked[column.name];
-    if (value === UNCHANGED_TOAST && maskedBefore && maskedBefore[column.name] !== UNCHANGED_TOAST && maskedBefore[column.name] !== undefined) {
-      value = maskedBefore[column.name];
-    }
+    const value = masked[column.name];
     if (value === UNCHANGED_TOAST) unchanged.push(avroFieldName(column.name));
     text[column.name] = value === UNCHANGED_TOAST || value === undefined ? null : value;
   }
   return { row: rowFromPgText(codec.shape, text), unchanged };
+}
+
+/**
+ * An update's after image with its unchanged TOAST values taken from a full before image
+ * (REPLICA IDENTITY FULL), so it is complete for a consumer that knows nothing of `unchanged_toast`.
+ */
+export function completedFrom(after: DecodedTuple, before: DecodedTuple | null): DecodedTuple {
+  if (!before || after.unchanged.length === 0) return after;
+  const row = { ...after.row };
+  const unchanged = after.unchanged.filter((field) => {
+    if (before.unchanged.includes(field)) return true;
+    row[field] = before.row[field];
+    return false;
+  });
+  return { row, unchanged };
 }
 
 /** The key's primary-key values as PostgreSQL text, as one string: the identity of a row across WAL and snapshot. */
