@@ -48,15 +48,26 @@ export async function deleteTopicsStartingWith(kafka: Kafka, prefix: string): Pr
   await deleteTopics(kafka, topics);
 }
 
-/** The registry keeps subjects after their topics are gone: deletes those starting with `prefix`, soft then for good. */
+/**
+ * The registry keeps subjects after their topics are gone: deletes those starting with `prefix`,
+ * soft then for good. A loaded registry answers an occasional 500 (its storage busy), so a delete
+ * is retried until it answers; any other refusal is an error.
+ */
 export async function deleteRegistrySubjectsStartingWith(registryUrl: string, prefix: string): Promise<void> {
   const response = await fetch(`${registryUrl}/subjects`);
   if (!response.ok) throw new Error(`registry: GET /subjects answered ${response.status}`);
   const subjects = ((await response.json()) as string[]).filter((s) => s.startsWith(prefix));
   for (const subject of subjects) {
     for (const query of ['', '?permanent=true']) {
-      const deleted = await fetch(`${registryUrl}/subjects/${encodeURIComponent(subject)}${query}`, { method: 'DELETE' });
-      if (!deleted.ok && deleted.status !== 404) throw new Error(`registry: DELETE subject ${subject}${query} answered ${deleted.status}`);
+      const what = `registry: DELETE subject ${subject}${query}`;
+      let refusal: string | undefined;
+      await waitUntil(what, async () => {
+        const deleted = await fetch(`${registryUrl}/subjects/${encodeURIComponent(subject)}${query}`, { method: 'DELETE' });
+        if (deleted.status >= 500) throw new Error(`answered ${deleted.status}: ${await deleted.text()}`);
+        if (!deleted.ok && deleted.status !== 404) refusal = `${what} answered ${deleted.status}: ${await deleted.text()}`;
+        return true;
+      }, 60_000, 500);
+      if (refusal) throw new Error(refusal);
     }
   }
 }
