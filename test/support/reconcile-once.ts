@@ -5,6 +5,7 @@ import type { ScratchTarget } from './target-databases';
 
 /** What `paysync reconcile --once --json` prints, as far as tests look at it. */
 export interface ReconcileReport {
+  rowHash: 'md5' | 'hash64';
   tables: {
     table: string;
     rows: number;

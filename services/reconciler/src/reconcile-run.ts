@@ -4,6 +4,7 @@ import { confirmPersistent } from './compare/persistence-check';
 import type { PipelineFence } from './compare/pipeline-fence';
 import { narrowDifferences, type Candidate } from './compare/range-narrowing';
 import type { DriftRepair } from './repair/drift-repair';
+import type { RowHash } from './sides/row-hash';
 import type { ComparedTable, ReconcileSide } from './sides/side';
 
 /** One table's findings, keys as objects of their primary-key columns. */
@@ -29,6 +30,8 @@ export interface TableReport {
 export interface RunReport {
   startedAt: string;
   finishedAt: string;
+  /** How rows were hashed on both sides (row-hash.ts). */
+  rowHash: RowHash;
   tables: TableReport[];
 }
 
@@ -52,7 +55,7 @@ export class ReconcileRun {
     private readonly options: RunOptions,
   ) {}
 
-  async run(tables: string[], onTable?: (report: TableReport) => void): Promise<RunReport> {
+  async run(tables: string[], rowHash: RowHash, onTable?: (report: TableReport) => void): Promise<RunReport> {
     const startedAt = new Date().toISOString();
     const reports: TableReport[] = [];
     for (const label of tables) {
@@ -60,7 +63,7 @@ export class ReconcileRun {
       reports.push(report);
       onTable?.(report);
     }
-    return { startedAt, finishedAt: new Date().toISOString(), tables: reports };
+    return { startedAt, finishedAt: new Date().toISOString(), rowHash, tables: reports };
   }
 
   private async compareTable(label: string): Promise<TableReport> {

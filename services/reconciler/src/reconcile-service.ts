@@ -9,6 +9,7 @@ import { ReconcileMetrics } from './reconcile-metrics';
 import { openSourcePool, ReconcileRun, targetNames, type RunReport } from './reconcile-run';
 import type { reconcilerSettings } from './settings';
 import { openSide } from './sides/open-side';
+import { agreeOnRowHash } from './sides/row-hash-agreement';
 import type { SqlSide } from './sides/sql-side';
 
 export type ReconcileConfig = ConfigOf<typeof reconcilerSettings>;
@@ -92,6 +93,9 @@ export class ReconcileService {
     await this.source.runner.checkAccess();
     await this.target.runner.checkAccess();
     if (this.fenceKafka) await checkKafkaAccess(this.fenceKafka.settings);
+    const { method, why } = await agreeOnRowHash(this.source.runner, this.target.runner);
+    this.source.rowHash = this.target.rowHash = method;
+    this.logger.info({ rowHash: method }, `rows are hashed with ${method}: ${why}`);
   }
 
   /** One run; concurrent requests share the run in progress. */
@@ -101,7 +105,7 @@ export class ReconcileService {
   }
 
   private async runAndKeep(tables: string[]): Promise<RunReport> {
-    const report = await this.runner.run(tables, (table) => {
+    const report = await this.runner.run(tables, this.source.rowHash, (table) => {
       this.metrics.tableDone(table);
       if (table.repairSkipped) this.logger.warn({ table: table.table, reason: table.repairSkipped }, 'drift not repaired');
       if (table.fenceMissed) this.logger.warn({ table: table.table, unsettled: table.unsettled, reason: table.fenceMissed }, 'differences left unsettled: the pipeline did not catch up before a re-check');

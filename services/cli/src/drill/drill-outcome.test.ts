@@ -2,7 +2,7 @@ import type { RunReport, TableReport } from '@paysync/reconciler';
 import { drillOutcome, drillReport } from './drill-outcome';
 
 const table = (name: string, found: Partial<TableReport> = {}): TableReport => ({ table: name, rows: 1000, missing: [], extra: [], different: [], unsettled: 0, repaired: 0, seconds: 1, rowsPerSecond: 2000, ...found });
-const report = (...tables: TableReport[]): RunReport => ({ startedAt: '', finishedAt: '', tables });
+const report = (...tables: TableReport[]): RunReport => ({ startedAt: '', finishedAt: '', rowHash: 'hash64', tables });
 const rebuild = { rebuildSeconds: 2, records: 2100, rowsWritten: 2000, deadLetters: 0, behindRecords: 0, reconcileRuns: 1 };
 
 describe('drill outcome', () => {

@@ -28,7 +28,8 @@ export function canonicalValue(dialect: Dialect, column: ComparedColumn): string
       // Through interval, so 24:00:00 stays 24:00:00 (as on MariaDB) instead of wrapping to 00:00:00.
       return pg ? `to_char(${c}::interval, 'HH24:MI:SS.US')` : `TIME_FORMAT(${c}, '%H:%i:%s.%f')`;
     case 'bool':
-      return pg ? `CASE WHEN ${c} THEN '1' ELSE '0' END` : `CAST(${c} + 0 AS CHAR)`;
+      // NULL stays NULL (as on MariaDB), not '0' like false.
+      return pg ? `CASE WHEN ${c} THEN '1' WHEN NOT ${c} THEN '0' END` : `CAST(${c} + 0 AS CHAR)`;
     case 'bytea':
       return pg ? `encode(${c}, 'hex')` : `LOWER(HEX(${c}))`;
     case 'money':
@@ -48,7 +49,7 @@ function arrayElementsAsText(column: ComparedColumn): string {
   return element === 'numeric' || element === 'int8' ? '::text[]' : '';
 }
 
-/** The md5 (hex) of the row's canonical text. */
+/** The md5 (hex) of the row's canonical text (row-hash.ts chooses between it and PostgreSQL's own hash). */
 export function rowHashExpression(dialect: Dialect, columns: ComparedColumn[]): string {
   const parts = columns.map((column) => {
     const v = canonicalValue(dialect, column);

@@ -26,7 +26,7 @@ export interface ComparedTable {
   hashed: ReadonlySet<string>;
 }
 
-/** count(*) and two sums of 60-bit slices of the rows' md5: equal digests, equal rows (to ~2^-120). */
+/** count(*) and two sums over the rows' hashes (row-hash.ts): equal digests, equal rows (to ~2^-120). */
 export interface RangeDigest {
   count: number;
   sum1: string;

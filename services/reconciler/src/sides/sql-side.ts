@@ -1,7 +1,8 @@
 import type { Dependency } from '@paysync/config';
 import type { HmacPads } from '@paysync/contract';
-import { keyOrderExpression, keyParameter, keyTextExpressions, rowHashExpression, type Dialect } from './canonical-row';
+import { keyOrderExpression, keyParameter, keyTextExpressions, type Dialect } from './canonical-row';
 import { bindHmacPads, hashedOnSource } from './hashed-columns';
+import { digestSql, rowHashSql, type RowHash } from './row-hash';
 import { keyId, type ComparedTable, type Key, type KeyRange, type RangeDigest, type ReconcileSide } from './side';
 
 const INTEGER_TYPES = new Set(['int2', 'int4', 'int8']);
@@ -26,6 +27,9 @@ export interface SqlRunner {
  * source side, given the hash key's pads, reads each PAYSYNC_COLUMN_HASH column as its HMAC.
  */
 export class SqlSide implements ReconcileSide {
+  /** How rows are hashed: md5 until both sides agreed on another (row-hash-agreement.ts). */
+  rowHash: RowHash = 'md5';
+
   constructor(
     readonly runner: SqlRunner,
     private readonly hmacPads?: HmacPads,
@@ -34,15 +38,13 @@ export class SqlSide implements ReconcileSide {
   async digest(compared: ComparedTable, range: KeyRange): Promise<RangeDigest> {
     const table = this.asRead(compared);
     const { where, params } = this.rangePredicate(table, range);
-    const d = this.runner.dialect;
-    const hash = rowHashExpression(d, table.columns);
-    const slice = (from: number) =>
-      d === 'postgres' ? `('x' || substr(h, ${from}, 15))::bit(60)::bigint` : `CAST(CONV(SUBSTRING(h, ${from}, 15), 16, 10) AS UNSIGNED)`;
+    const { row: hashed, sums } = digestSql(this.runner.dialect, this.rowHash, table.columns);
     // OFFSET / LIMIT keep the planner from inlining the subquery into both sums, which would hash each row twice.
-    const materialized = d === 'postgres' ? 'OFFSET 0' : 'LIMIT 18446744073709551615';
+    const materialized = this.runner.dialect === 'postgres' ? 'OFFSET 0' : 'LIMIT 18446744073709551615';
+    const [s1, s2] = sums.map((sum) => this.asText(`COALESCE(SUM(${sum}), 0)`));
     const [row] = await this.run(
-      `SELECT COUNT(*) AS n, ${this.asText(`COALESCE(SUM(${slice(1)}), 0)`)} AS s1, ${this.asText(`COALESCE(SUM(${slice(16)}), 0)`)} AS s2
-         FROM (SELECT ${hash} AS h FROM ${this.runner.tableName(table)} WHERE ${where} ${materialized}) hashed`,
+      `SELECT COUNT(*) AS n, ${s1} AS s1, ${s2} AS s2
+         FROM (SELECT ${hashed} AS h FROM ${this.runner.tableName(table)} WHERE ${where} ${materialized}) hashed`,
       params,
     );
     return { count: Number(row.n), sum1: String(row.s1), sum2: String(row.s2) };
@@ -109,7 +111,7 @@ export class SqlSide implements ReconcileSide {
   private async hashesWhere(table: ComparedTable, where: string, params: unknown[]): Promise<Map<string, string>> {
     const keys = keyTextExpressions(this.runner.dialect, table.keyColumns);
     const rows = await this.run(
-      `SELECT ${keys.map((k, i) => `${k} AS k${i}`).join(', ')}, ${rowHashExpression(this.runner.dialect, table.columns)} AS h
+      `SELECT ${keys.map((k, i) => `${k} AS k${i}`).join(', ')}, ${rowHashSql(this.runner.dialect, this.rowHash, table.columns)} AS h
          FROM ${this.runner.tableName(table)} WHERE ${where}`,
       params,
     );
