@@ -3,14 +3,16 @@
  * capture` and `paysync apply`, Kafka, the schema registry), PostgreSQL target (DESIGN.md §8).
  *
  *   npm run stack:up && npm run build && npm run bench:e2e -- [--rows 200000] [--per-tx 1000]
- *       [--rates 200,500,1000] [--seconds 30] [--modes parallel,transactional]
+ *       [--rates 1000,2000,3000,4000,5000] [--seconds 30] [--modes parallel,transactional]
  *
  * 1. Throughput: `rows` ledger rows inserted in transactions of `per-tx` while capture and apply
  *    run; rows/s from the first source commit to the moment the target holds all of them.
  * 2. Latency: a steady offered rate of transactions (open loop: started on schedule, not when the
  *    previous one ends), each updating one account and inserting one ledger row in one statement.
  *    Latency of a transaction = when a poller of the target (every 10 ms) first sees its ledger row
- *    - when its COMMIT returned on the source; both read from this process's clock.
+ *    - when its COMMIT returned on the source; both read from this process's clock. The rates are
+ *    a sweep, lowest first: each mode ends with its p99 at 1,000 tx/s (goal < 50 ms) and the
+ *    highest offered rate it sustained with p99 < 200 ms (goal >= 5,000 tx/s).
  * Each apply mode runs on a pipeline of its own (transactional: capture also writes the transaction
  * topic). Everything a mode created is removed: databases, slot, topics (and with them the consumer
  * group's offsets, so Kafka drops the empty group), registry subjects.
@@ -28,7 +30,7 @@ const { values: args } = parseArgs({
   options: {
     rows: { type: 'string', default: '200000' },
     'per-tx': { type: 'string', default: '1000' },
-    rates: { type: 'string', default: '200,500,1000' },
+    rates: { type: 'string', default: '1000,2000,3000,4000,5000' },
     seconds: { type: 'string', default: '30' },
     modes: { type: 'string', default: 'parallel,transactional' },
   },
@@ -140,6 +142,30 @@ function latencyLine(l: Latency): string {
   );
 }
 
+/** The issue's goals for the latency sweep (DESIGN.md §8). */
+const STEADY_RATE = 1000;
+const STEADY_P99_MS = 50;
+const SWEEP_P99_MS = 200;
+const SWEEP_GOAL_RATE = 5000;
+/** A rate counts as sustained when the source took nearly all of it and the target never fell behind. */
+const ACHIEVED_SHARE = 0.95;
+
+const sustained = (l: Latency): boolean => l.fellBehindAt === undefined && l.achieved >= ACHIEVED_SHARE * l.offered;
+
+/** The sweep's two verdicts: p99 at the steady rate, and the highest rate sustained under the sweep's p99. */
+function sweepLines(results: Latency[]): string[] {
+  const steady = results.find((l) => l.offered === STEADY_RATE);
+  const steadyP99 = steady && sustained(steady) ? percentile(steady.latencies, 99) : undefined;
+  const under = results.filter((l) => sustained(l) && percentile(l.latencies, 99) < SWEEP_P99_MS).map((l) => l.offered);
+  const highest = under.length > 0 ? Math.max(...under) : undefined;
+  return [
+    steady === undefined
+      ? `p99 at ${STEADY_RATE} tx/s: not measured (not in --rates)`
+      : `p99 at ${STEADY_RATE} tx/s: ${steadyP99 === undefined ? 'not sustained' : ms(steadyP99)} (goal < ${STEADY_P99_MS} ms: ${steadyP99 !== undefined && steadyP99 < STEADY_P99_MS ? 'met' : 'not met'})`,
+    `highest offered rate sustained with p99 < ${SWEEP_P99_MS} ms: ${highest === undefined ? 'none of' : `${highest} tx/s of`} ${results.map((l) => l.offered).join(', ')} (goal >= ${SWEEP_GOAL_RATE} tx/s: ${highest !== undefined && highest >= SWEEP_GOAL_RATE ? 'met' : 'not met'})`,
+  ];
+}
+
 /** Measures one apply mode on a pipeline of its own; each figure goes to `report` as soon as it is known. */
 async function runMode(mode: string, report: (line: string) => void): Promise<void> {
   const fixture = await PipelineFixture.create('postgres');
@@ -152,9 +178,11 @@ async function runMode(mode: string, report: (line: string) => void): Promise<vo
     report(throughputLine(await timedLedgerLoad({ ...pipeline, slot: fixture.capture.slot, rows, perTx, alive: pipelineAlive(pipeline) })));
     log(`${mode}: latency warm-up, ${WARM_UP_SECONDS} s at ${rates[0]} tx/s`);
     await latency(pipeline, rates[0], WARM_UP_SECONDS);
+    const results: Latency[] = [];
     for (const [i, rate] of rates.entries()) {
       log(`${mode}: latency, ${seconds} s at ${rate} tx/s`);
       const result = await latency(pipeline, rate, seconds);
+      results.push(result);
       report(latencyLine(result));
       // A backlog is left behind: a higher rate would measure it, not the pipeline.
       if (result.fellBehindAt !== undefined && i < rates.length - 1) {
@@ -162,6 +190,7 @@ async function runMode(mode: string, report: (line: string) => void): Promise<vo
         break;
       }
     }
+    for (const line of sweepLines(results)) report(line);
     // For the Helm chart's resource defaults: what each process held and burned over the whole mode.
     for (const [name, service] of Object.entries(pipeline.services)) report(`${name}: ${usageText(processUsage(service.child.pid))}`);
   } finally {

@@ -74,6 +74,8 @@ interface Outcome {
   /** Spawn to exit: start-up, connections, schema reads and the comparison. */
   processSeconds: number;
   found: Found;
+  /** The reconciler's row hash (md5 or PostgreSQL's hash64). */
+  rowHash?: string;
 }
 
 const DRIFT: Found = { missing: ['2000'], extra: ['2000001'], different: ['1000', '3000'] };
@@ -109,10 +111,11 @@ async function reconciler(sourceUrl: string, target: ScratchTarget): Promise<Out
   const processSeconds = (performance.now() - started) / 1000;
   const json = run.output().split('\n').find((line) => line.startsWith('{"startedAt"'));
   if ((code !== 0 && code !== 3) || json === undefined) throw new Error(`paysync reconcile exited with ${code} (limit ${limitMs / 1000} s):\n${run.output().slice(-3000)}`);
-  const report = (JSON.parse(json) as { tables: TableReport[] }).tables[0];
+  const parsed = JSON.parse(json) as { rowHash: string; tables: TableReport[] };
+  const report = parsed.tables[0];
   if (report.rows !== rows) throw new Error(`paysync reconcile counted ${report.rows} source rows, expected ${rows}`);
   const keys = (list: Record<string, number>[]) => byNumber(list.map((k) => String(k.id)));
-  return { compareSeconds: report.seconds, processSeconds, found: { missing: keys(report.missing), extra: keys(report.extra), different: keys(report.different) } };
+  return { compareSeconds: report.seconds, processSeconds, rowHash: parsed.rowHash, found: { missing: keys(report.missing), extra: keys(report.extra), different: keys(report.different) } };
 }
 
 /**
@@ -233,20 +236,24 @@ async function main(): Promise<void> {
       for (const tool of i % 2 === 0 ? TOOLS : [...TOOLS].reverse()) {
         const outcome = await run(tool, target);
         log(`equal tables, run ${i + 1}/${runs}, ${TARGET_NAME[target.kind]} target, ${tool}: ${outcome.compareSeconds.toFixed(2)} s comparing, ${outcome.processSeconds.toFixed(2)} s in all; differences: ${describeFound(outcome.found)}`);
+        if (outcome.rowHash) log(`  rows hashed with ${outcome.rowHash}`);
         const key = `${tool}|${target.kind}`;
         equal.set(key, [...(equal.get(key) ?? []), outcome]);
       }
     }
   }
 
-  const drift: string[] = [];
+  const drifted = new Map<string, Outcome[]>();
   for (const target of targets) {
     for (const statement of driftStatements(target.kind)) await target.query(statement);
-    for (const tool of TOOLS) {
-      const outcome = await run(tool, target);
-      const verdict = sameFound(outcome.found, DRIFT) ? 'exactly the four' : `WRONG (expected ${describeFound(DRIFT)})`;
-      drift.push(`| ${tool} | ${TARGET_NAME[target.kind]} | ${describeFound(outcome.found)} | ${verdict} | ${outcome.compareSeconds.toFixed(2)} |`);
-      log(`drift, ${TARGET_NAME[target.kind]} target, ${tool}: ${describeFound(outcome.found)}: ${verdict}`);
+    for (let i = 0; i < runs; i++) {
+      for (const tool of i % 2 === 0 ? TOOLS : [...TOOLS].reverse()) {
+        const outcome = await run(tool, target);
+        const verdict = sameFound(outcome.found, DRIFT) ? 'exactly the four' : `WRONG (expected ${describeFound(DRIFT)})`;
+        log(`drift, run ${i + 1}/${runs}, ${TARGET_NAME[target.kind]} target, ${tool}: ${outcome.compareSeconds.toFixed(2)} s comparing; ${describeFound(outcome.found)}: ${verdict}`);
+        const key = `${tool}|${target.kind}`;
+        drifted.set(key, [...(drifted.get(key) ?? []), outcome]);
+      }
     }
   }
 
@@ -269,7 +276,7 @@ async function main(): Promise<void> {
       medians[tool] = { compare: median(compare), process: median(total) };
       const reported = outcomes.map((o) => foundCount(o.found));
       console.log(
-        `| ${tool} | ${TARGET_NAME[target.kind]} | ${fmt(rows)} | ${median(compare).toFixed(2)} (${Math.min(...compare).toFixed(2)}-${Math.max(...compare).toFixed(2)}) | ${fmt(rows / median(compare))} | ${fmt((2 * rows) / median(compare))} | ${median(total).toFixed(2)} (${Math.min(...total).toFixed(2)}-${Math.max(...total).toFixed(2)}) | ${reported.join(', ')}${reported.some((n) => n > 0) ? ' (false positives)' : ''} |`,
+        `| ${tool}${outcomes[0]?.rowHash ? ` (${outcomes[0].rowHash})` : ''} | ${TARGET_NAME[target.kind]} | ${fmt(rows)} | ${median(compare).toFixed(2)} (${Math.min(...compare).toFixed(2)}-${Math.max(...compare).toFixed(2)}) | ${fmt(rows / median(compare))} | ${fmt((2 * rows) / median(compare))} | ${median(total).toFixed(2)} (${Math.min(...total).toFixed(2)}-${Math.max(...total).toFixed(2)}) | ${reported.join(', ')}${reported.some((n) => n > 0) ? ' (false positives)' : ''} |`,
       );
     }
     const ours = medians['paysync reconcile'];
@@ -278,10 +285,25 @@ async function main(): Promise<void> {
   }
   console.log('');
   for (const line of ratios) console.log(line);
-  console.log('\nFour drifted rows in each target (missing 2000, extra 2000001, different 1000 and 3000), one run each:\n');
+  console.log(`\nFour drifted rows in each target (missing 2000, extra 2000001, different 1000 and 3000), ${runs} runs each (median; min-max):\n`);
   console.log('| tool | target | found | verdict | compare s |');
   console.log('|---|---|---|---|---|');
-  for (const line of drift) console.log(line);
+  const driftRatios: string[] = [];
+  for (const target of targets) {
+    const compare: Record<string, number> = {};
+    for (const tool of TOOLS) {
+      const outcomes = drifted.get(`${tool}|${target.kind}`) ?? [];
+      const seconds = outcomes.map((o) => o.compareSeconds);
+      compare[tool] = median(seconds);
+      const found = [...new Set(outcomes.map((o) => describeFound(o.found)))].join(' / ');
+      const verdict = outcomes.every((o) => sameFound(o.found, DRIFT)) ? 'exactly the four, every run' : `WRONG (expected ${describeFound(DRIFT)})`;
+      console.log(`| ${tool} | ${TARGET_NAME[target.kind]} | ${found} | ${verdict} | ${compare[tool].toFixed(2)} (${Math.min(...seconds).toFixed(2)}-${Math.max(...seconds).toFixed(2)}) |`);
+    }
+    const ratio = compare['data-diff'] / compare['paysync reconcile'];
+    driftRatios.push(`${TARGET_NAME[target.kind]} target with drift: reconciler ${ratio.toFixed(2)}x data-diff's rows/s comparing (goal >= 1x: ${ratio >= 1 ? 'met' : 'not met'})`);
+  }
+  console.log('');
+  for (const line of driftRatios) console.log(line);
 }
 
 runBenchmark(main);

@@ -10,8 +10,9 @@ const KEY: Key = ['7'];
 function side(name: string, state: { hash: string | undefined }, reads: string[]): ReconcileSide {
   const unused = () => Promise.reject(new Error('not used by the re-checks'));
   return {
-    digest: unused,
+    digests: unused,
     boundaries: unused,
+    spanBoundaries: unused,
     rowHashes: unused,
     rowHashesOf: async () => {
       reads.push(`${name}:${state.hash}`);

@@ -38,9 +38,12 @@ export interface RangeDigest {
  * the database except as (key, hash) pairs of small ranges.
  */
 export interface ReconcileSide {
-  digest(table: ComparedTable, range: KeyRange): Promise<RangeDigest>;
+  /** The digest of each piece of the range cut at `cuts` (ascending; none: the whole range), in one pass. */
+  digests(table: ComparedTable, range: KeyRange, cuts: Key[]): Promise<RangeDigest[]>;
   /** Keys splitting the range into about `pieces` parts (of equal row count, or of equal key span). */
   boundaries(table: ComparedTable, range: KeyRange, pieces: number): Promise<Key[]>;
+  /** Keys cutting the range at evenly spaced values of a single integer key, read from the index alone; none for other keys. */
+  spanBoundaries(table: ComparedTable, range: KeyRange, pieces: number): Promise<Key[]>;
   /** key -> row hash of every row in the range. */
   rowHashes(table: ComparedTable, range: KeyRange): Promise<Map<string, string>>;
   /** key -> row hash of those keys that exist. */

@@ -35,24 +35,32 @@ export class SqlSide implements ReconcileSide {
     private readonly hmacPads?: HmacPads,
   ) {}
 
-  async digest(compared: ComparedTable, range: KeyRange): Promise<RangeDigest> {
+  async digests(compared: ComparedTable, range: KeyRange, cuts: Key[]): Promise<RangeDigest[]> {
     const table = this.asRead(compared);
-    const { where, params } = this.rangePredicate(table, range);
     const { row: hashed, sums } = digestSql(this.runner.dialect, this.rowHash, table.columns);
+    const key = this.keyTuple(table);
+    // The piece's parameters first: MariaDB's are positional, and the CASE comes before the WHERE.
+    const params: unknown[] = [];
+    const piece = cuts.length === 0 ? '0' : `CASE ${cuts.map((cut, i) => `WHEN ${key} < ${this.valueTuple(table, cut, params)} THEN ${i}`).join(' ')} ELSE ${cuts.length} END`;
+    const { where } = this.rangePredicate(table, range, params);
     // OFFSET / LIMIT keep the planner from inlining the subquery into both sums, which would hash each row twice.
     const materialized = this.runner.dialect === 'postgres' ? 'OFFSET 0' : 'LIMIT 18446744073709551615';
     const [s1, s2] = sums.map((sum) => this.asText(`COALESCE(SUM(${sum}), 0)`));
-    const [row] = await this.run(
-      `SELECT COUNT(*) AS n, ${s1} AS s1, ${s2} AS s2
-         FROM (SELECT ${hashed} AS h FROM ${this.runner.tableName(table)} WHERE ${where} ${materialized}) hashed`,
+    const rows = await this.run(
+      `SELECT p, COUNT(*) AS n, ${s1} AS s1, ${s2} AS s2
+         FROM (SELECT ${piece} AS p, ${hashed} AS h FROM ${this.runner.tableName(table)} WHERE ${where} ${materialized}) hashed
+        GROUP BY p`,
       params,
     );
-    return { count: Number(row.n), sum1: String(row.s1), sum2: String(row.s2) };
+    // A piece without rows has no group: it digests as an empty range does on the other side.
+    const digests: RangeDigest[] = Array.from({ length: cuts.length + 1 }, () => ({ count: 0, sum1: '0', sum2: '0' }));
+    for (const row of rows) digests[Number(row.p)] = { count: Number(row.n), sum1: String(row.s1), sum2: String(row.s2) };
+    return digests;
   }
 
   async boundaries(compared: ComparedTable, range: KeyRange, pieces: number): Promise<Key[]> {
     const table = this.asRead(compared);
-    if (table.keyColumns.length === 1 && INTEGER_TYPES.has(table.keyColumns[0].typeName)) return this.integerBoundaries(table, range, pieces);
+    if (isIntegerKey(table)) return this.integerBoundaries(table, range, pieces);
     const { where, params } = this.rangePredicate(table, range);
     const [{ n }] = await this.run(`SELECT COUNT(*) AS n FROM ${this.runner.tableName(table)} WHERE ${where}`, params);
     const step = Math.ceil(Number(n) / pieces);
@@ -67,6 +75,11 @@ export class SqlSide implements ReconcileSide {
       params,
     );
     return rows.map((r) => keys.map((_, i) => String(r[`k${i}`])));
+  }
+
+  async spanBoundaries(compared: ComparedTable, range: KeyRange, pieces: number): Promise<Key[]> {
+    const table = this.asRead(compared);
+    return isIntegerKey(table) ? this.integerBoundaries(table, range, pieces) : [];
   }
 
   /**
@@ -99,9 +112,8 @@ export class SqlSide implements ReconcileSide {
     if (keys.length === 0) return new Map();
     const table = this.asRead(compared);
     const params: unknown[] = [];
-    const tuples = keys.map((key) => `(${table.keyColumns.map((c, i) => keyParameter(this.runner.dialect, c, this.placeholder(params, key[i]))).join(', ')})`);
-    const columns = `(${table.keyColumns.map((c) => keyOrderExpression(this.runner.dialect, c)).join(', ')})`;
-    return this.hashesWhere(table, `${columns} IN (${tuples.join(', ')})`, params);
+    const tuples = keys.map((key) => this.valueTuple(table, key, params));
+    return this.hashesWhere(table, `${this.keyTuple(table)} IN (${tuples.join(', ')})`, params);
   }
 
   close(): Promise<void> {
@@ -137,14 +149,24 @@ export class SqlSide implements ReconcileSide {
     return this.runner.dialect === 'postgres' ? `$${params.length}` : '?';
   }
 
+  /** The key columns as one row value, in the key's byte/numeric order on both dialects. */
+  private keyTuple(table: ComparedTable): string {
+    return `(${table.keyColumns.map((c) => keyOrderExpression(this.runner.dialect, c)).join(', ')})`;
+  }
+
+  /** A key's values as a row value cast like the key's columns, its parameters appended to `params`. */
+  private valueTuple(table: ComparedTable, key: Key, params: unknown[]): string {
+    return `(${table.keyColumns.map((c, i) => keyParameter(this.runner.dialect, c, this.placeholder(params, key[i]))).join(', ')})`;
+  }
+
   /** lo <= key < hi as a row comparison, in the key's byte/numeric order on both dialects. */
-  private rangePredicate(table: ComparedTable, range: KeyRange): { where: string; params: unknown[] } {
-    const params: unknown[] = [];
-    const columns = `(${table.keyColumns.map((c) => keyOrderExpression(this.runner.dialect, c)).join(', ')})`;
-    const tuple = (key: Key) => `(${table.keyColumns.map((c, i) => keyParameter(this.runner.dialect, c, this.placeholder(params, key[i]))).join(', ')})`;
+  private rangePredicate(table: ComparedTable, range: KeyRange, params: unknown[] = []): { where: string; params: unknown[] } {
+    const columns = this.keyTuple(table);
     const conditions: string[] = [];
-    if (range.lo) conditions.push(`${columns} >= ${tuple(range.lo)}`);
-    if (range.hi) conditions.push(`${columns} < ${tuple(range.hi)}`);
+    if (range.lo) conditions.push(`${columns} >= ${this.valueTuple(table, range.lo, params)}`);
+    if (range.hi) conditions.push(`${columns} < ${this.valueTuple(table, range.hi, params)}`);
     return { where: conditions.length > 0 ? conditions.join(' AND ') : '1 = 1', params };
   }
 }
+
+const isIntegerKey = (table: ComparedTable): boolean => table.keyColumns.length === 1 && INTEGER_TYPES.has(table.keyColumns[0].typeName);
