@@ -24,6 +24,8 @@ export interface PoolOptions {
   statementTimeoutMs?: number;
   /** The setting the URL came from, named in errors (default PAYSYNC_SOURCE_URL). */
   setting?: string;
+  /** Server settings of this pool's sessions besides SESSION_SETTINGS. */
+  sessionSettings?: Readonly<Record<string, string>>;
 }
 
 /** A pool on the URL, its TLS parameters read as libpq reads them (see libpq-url.ts). */
@@ -35,7 +37,7 @@ export function createPool(url: string, options: PoolOptions): Pool {
     Client: clientClassFor(target),
     application_name: options.applicationName,
     max: options.max ?? 4,
-    options: sessionOptions(),
+    options: sessionOptions(options.sessionSettings),
     types: rawText,
     statement_timeout: options.statementTimeoutMs ?? 0,
   });

@@ -12,8 +12,9 @@ export const SESSION_SETTINGS: Readonly<Record<string, string>> = {
   lc_monetary: 'C',
 };
 
-export function sessionOptions(): string {
-  return Object.entries(SESSION_SETTINGS)
+/** The settings as libpq's `options` string; `extra` adds a caller's own (they cannot override these). */
+export function sessionOptions(extra: Readonly<Record<string, string>> = {}): string {
+  return Object.entries({ ...extra, ...SESSION_SETTINGS })
     .map(([name, value]) => `-c ${name}=${value.replace(/ /g, '\\ ')}`)
     .join(' ');
 }

@@ -57,8 +57,9 @@ export class ReconcileService {
     const kind = targetKindOf(config.targetUrl);
     const names = targetNames(kind, parseTableMapping(config.tableMapping ?? [], kind));
     this.sourcePool = openSourcePool(config.sourceUrl);
-    this.source = openSide(config.sourceUrl, 'source', names, this.columnPolicy.hmacPads());
-    const target = openSide(config.targetUrl, 'target', names);
+    const parallelWorkers = config.parallelWorkers;
+    this.source = openSide(config.sourceUrl, 'source', names, { hmacPads: this.columnPolicy.hmacPads(), parallelWorkers });
+    const target = openSide(config.targetUrl, 'target', names, { parallelWorkers });
     this.target = target;
     if (config.groupId && !config.kafkaBrokers) throw new Error('PAYSYNC_GROUP_ID needs PAYSYNC_KAFKA_BROKERS: the reconciler compares the group\'s offsets stored in the target with the topics\' end offsets');
     if (!config.groupId) logger.warn('PAYSYNC_GROUP_ID is not set: re-checks cannot wait for apply, so a change still on its way to the target can be reported as drift under load');

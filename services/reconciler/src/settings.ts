@@ -17,6 +17,13 @@ export const reconcilerSettings = {
     min: 1,
     max: 1_000_000,
   }),
+  parallelWorkers: integer('PAYSYNC_RECONCILE_PARALLEL_WORKERS', {
+    description:
+      "Parallel workers a PostgreSQL side may use for one digest query (the reconciler's sessions' max_parallel_workers_per_gather). 0: one core per side, so a run never takes more than a core of the source; raise it where the servers have cores to spare.",
+    default: 0,
+    min: 0,
+    max: 64,
+  }),
   splitFactor: integer('PAYSYNC_RECONCILE_SPLIT_FACTOR', { description: 'Sub-ranges a differing range is split into.', default: 16, min: 2, max: 1024 }),
   maxRowsPerSecond: integer('PAYSYNC_RECONCILE_MAX_ROWS_PER_SECOND', {
     description: 'Throttle: rows hashed per second over both sides (0: as fast as the databases answer).',

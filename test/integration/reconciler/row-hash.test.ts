@@ -67,11 +67,13 @@ describe('reconciler: row hashes on PostgreSQL', () => {
     expect(rows.map((r) => r.v)).toEqual([null, '0', '1']);
   });
 
-  it('agrees on PostgreSQL’s own hash between two databases of this server', async () => {
+  it('agrees on PostgreSQL’s own hash between two databases of this server, each side on the parallel workers it was given', async () => {
     const names = () => ({ table: 'pairs' });
-    const [source, target] = [openSide(db.url, 'source', names), openSide(other.url, 'target', names)];
+    const [source, target] = [openSide(db.url, 'source', names), openSide(other.url, 'target', names, { parallelWorkers: 3 })];
     try {
       expect(await agreeOnRowHash(source.runner, target.runner)).toEqual({ method: 'hash64', why: 'both sides are PostgreSQL and hash alike' });
+      const workers = async (side: typeof source) => (await side.runner.query('SHOW max_parallel_workers_per_gather', []))[0].max_parallel_workers_per_gather;
+      expect([await workers(source), await workers(target)]).toEqual(['0', '3']);
     } finally {
       await Promise.all([source.close(), target.close()]);
     }

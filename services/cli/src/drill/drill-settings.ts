@@ -15,6 +15,7 @@ export const drillSettings = {
   columnHashKey: reconcilerSettings.columnHashKey,
   leafRows: reconcilerSettings.leafRows,
   splitFactor: reconcilerSettings.splitFactor,
+  parallelWorkers: reconcilerSettings.parallelWorkers,
   maxRowsPerSecond: reconcilerSettings.maxRowsPerSecond,
   recheckDelaysMs: reconcilerSettings.recheckDelaysMs,
   fenceTimeoutMs: reconcilerSettings.fenceTimeoutMs,

@@ -3,8 +3,9 @@ import type { ComparedColumn } from './side';
 /**
  * The canonical text of a row, built in SQL so PostgreSQL and MariaDB/MySQL produce the same bytes
  * for the same values: numerics with their fixed scale, timestamps in UTC with microseconds,
- * booleans as 0/1, bytea as lower-case hex, each value length-prefixed ("5:12.50") so no two rows
- * concatenate alike, NULL as "-". A row's hash is the md5 of that text. This is where a row is hashed.
+ * booleans as 0/1, bytea as lower-case hex, each value of a type that could hold the separator
+ * length-prefixed ("5:ab|cd") so no two rows concatenate alike, NULL as "-". A row's hash is the
+ * md5 of that text. This is where a row is hashed.
  */
 export type Dialect = 'postgres' | 'mysql';
 
@@ -49,13 +50,22 @@ function arrayElementsAsText(column: ComparedColumn): string {
   return element === 'numeric' || element === 'int8' ? '::text[]' : '';
 }
 
+/**
+ * Types whose canonical text never holds the separator '|' and is never '-' (NULL): digits, signs,
+ * dots, hex, dates. Their values need no length prefix, which would evaluate each twice (the
+ * formatting of a timestamp included): MariaDB computes a repeated expression again.
+ */
+const SELF_DELIMITED = new Set(['int2', 'int4', 'int8', 'numeric', 'money', 'float4', 'float8', 'bool', 'date', 'time', 'timestamp', 'timestamptz', 'bytea', 'uuid']);
+
 /** The md5 (hex) of the row's canonical text (row-hash.ts chooses between it and PostgreSQL's own hash). */
 export function rowHashExpression(dialect: Dialect, columns: ComparedColumn[]): string {
+  const pg = dialect === 'postgres';
   const parts = columns.map((column) => {
     const v = canonicalValue(dialect, column);
-    return dialect === 'postgres' ? `coalesce(length(${v})::text || ':' || ${v}, '-')` : `COALESCE(CONCAT(CHAR_LENGTH(${v}), ':', ${v}), '-')`;
+    if (column.category === 'base' && SELF_DELIMITED.has(column.typeName)) return pg ? `coalesce(${v}, '-')` : `COALESCE(${v}, '-')`;
+    return pg ? `coalesce(length(${v})::text || ':' || ${v}, '-')` : `COALESCE(CONCAT(CHAR_LENGTH(${v}), ':', ${v}), '-')`;
   });
-  return dialect === 'postgres' ? `md5(${parts.join(" || '|' || ")})` : `MD5(CONCAT_WS('|', ${parts.join(', ')}))`;
+  return pg ? `md5(${parts.join(" || '|' || ")})` : `MD5(CONCAT_WS('|', ${parts.join(', ')}))`;
 }
 
 /** A key column's canonical text as a PostgreSQL literal of its type (for asking capture to re-read the key). */
