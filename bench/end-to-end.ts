@@ -22,7 +22,7 @@ import { ACCOUNTS } from '../demo/payments-workload';
 import { PipelineFixture } from '../test/support/pipeline-fixture';
 import { sleep } from '../test/support/wait';
 import { log, runBenchmark } from './bench-run';
-import { processUsage, usageText } from './process-usage';
+import { machineTicks, processUsage, stackServiceCpuSeconds, usageText } from './process-usage';
 import { codeVersion } from './machine';
 import { deadline, e2eMachine, positive, now, pipelineAlive, removePipeline, startPipeline, timedLedgerLoad, type Pipeline, type Throughput } from './e2e-pipeline';
 
@@ -57,6 +57,21 @@ interface Latency {
   latencies: number[];
   /** Seconds into the load when a committed transaction had been missing from the target for MAX_BEHIND_MS: the rate is not sustained. */
   fellBehindAt?: number;
+  /** Where the machine's CPU went meanwhile: its busy share, and cores used by each process. */
+  cpu: { machineBusy: number; cores: Record<string, number> };
+}
+
+/** CPU seconds so far of capture, apply, this bench (the load generator and the poller) and the stack's servers. */
+function cpuSecondsByProcess(pipeline: Pipeline): Record<string, number> {
+  const self = process.cpuUsage();
+  return {
+    capture: processUsage(pipeline.services.capture.child.pid)?.cpuSeconds ?? NaN,
+    apply: processUsage(pipeline.services.apply.child.pid)?.cpuSeconds ?? NaN,
+    bench: (self.user + self.system) / 1e6,
+    // Source and target are one server here; the registry is asked only when a schema is new.
+    postgres: stackServiceCpuSeconds('postgres'),
+    kafka: stackServiceCpuSeconds('kafka'),
+  };
 }
 
 const ONE_TRANSACTION = `WITH moved AS (UPDATE public.accounts SET balance = balance + 1, updated_at = now() WHERE id = $1 RETURNING id)
@@ -76,6 +91,8 @@ async function latency(pipeline: Pipeline, rate: number, duration: number): Prom
   let failed: unknown;
   let fellBehindAt: number | undefined;
   const check = deadline(`latency at ${rate} tx/s: target to show every transaction`, total * 2, pipelineAlive(pipeline));
+  const ticksBefore = machineTicks();
+  const cpuBefore = cpuSecondsByProcess(pipeline);
   const started = now();
   const poller = (async () => {
     while ((loading || pending.size > 0) && fellBehindAt === undefined) {
@@ -118,7 +135,12 @@ async function latency(pipeline: Pipeline, rate: number, duration: number): Prom
   }
   await poller;
   if (failed) throw failed;
-  return { offered: rate, achieved: committed / ((lastCommit - started) / 1000), transactions: committed, latencies: latencies.sort((a, b) => a - b), fellBehindAt };
+  const wallSeconds = (now() - started) / 1000;
+  const ticksAfter = machineTicks();
+  const cpuAfter = cpuSecondsByProcess(pipeline);
+  const cores = Object.fromEntries(Object.keys(cpuAfter).map((name) => [name, (cpuAfter[name] - cpuBefore[name]) / wallSeconds]));
+  const cpu = { machineBusy: (ticksAfter.busy - ticksBefore.busy) / (ticksAfter.all - ticksBefore.all), cores };
+  return { offered: rate, achieved: committed / ((lastCommit - started) / 1000), transactions: committed, latencies: latencies.sort((a, b) => a - b), fellBehindAt, cpu };
 }
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -131,14 +153,19 @@ function throughputLine(t: Throughput): string {
   );
 }
 
+function cpuText(l: Latency): string {
+  const cores = Object.entries(l.cpu.cores).map(([name, used]) => `${name} ${used.toFixed(2)}`);
+  return `; CPU: machine ${Math.round(100 * l.cpu.machineBusy)}% busy, cores used by ${cores.join(', ')}`;
+}
+
 function latencyLine(l: Latency): string {
   const sorted = l.latencies;
   if (l.fellBehindAt !== undefined) {
-    return `latency at ${l.offered} tx/s offered: not sustained: ${l.fellBehindAt.toFixed(1)} s into the load a committed transaction was still missing from the target after ${MAX_BEHIND_MS / 1000} s (load stopped; ${l.transactions} tx committed, ${Math.round(l.achieved)} tx/s)`;
+    return `latency at ${l.offered} tx/s offered: not sustained: ${l.fellBehindAt.toFixed(1)} s into the load a committed transaction was still missing from the target after ${MAX_BEHIND_MS / 1000} s (load stopped; ${l.transactions} tx committed, ${Math.round(l.achieved)} tx/s)${cpuText(l)}`;
   }
   return (
     `latency at ${l.offered} tx/s offered (${Math.round(l.achieved)} tx/s achieved, ${l.transactions} tx): ` +
-    `p50 ${ms(percentile(sorted, 50))}, p90 ${ms(percentile(sorted, 90))}, p99 ${ms(percentile(sorted, 99))}, max ${ms(sorted[sorted.length - 1])}`
+    `p50 ${ms(percentile(sorted, 50))}, p90 ${ms(percentile(sorted, 90))}, p99 ${ms(percentile(sorted, 99))}, max ${ms(sorted[sorted.length - 1])}${cpuText(l)}`
   );
 }
 

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** Clock ticks per second of /proc/<pid>/stat on Linux (USER_HZ). */
 const TICKS_PER_SECOND = 100;
@@ -25,6 +26,42 @@ export function processUsage(pid: number | undefined): ProcessUsage | undefined 
   } catch {
     return undefined;
   }
+}
+
+/** /proc/<pid>/stat's fields after the command name (which may hold spaces): 1 is the parent's pid, 11-14 utime, stime, cutime, cstime. */
+function statFields(pid: string | number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU seconds so far of a service of the local stack (its pid file in .stack/pids: postgres,
+ * kafka, registry) with its children: ended ones (a PostgreSQL backend) through the parent's
+ * cutime, running ones read one by one.
+ */
+export function stackServiceCpuSeconds(name: string): number {
+  const pid = readFileSync(join(__dirname, '..', '.stack', 'pids', `${name}.pid`), 'utf8').trim();
+  const own = statFields(pid);
+  if (!own) return NaN;
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(entry);
+    if (fields?.[1] === pid) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / TICKS_PER_SECOND;
+}
+
+/** Busy and all clock ticks of every CPU of the machine so far (the first line of /proc/stat). */
+export function machineTicks(): { busy: number; all: number } {
+  // user nice system idle iowait irq softirq steal
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  const all = ticks.reduce((a, b) => a + b, 0);
+  return { busy: all - ticks[3] - ticks[4], all };
 }
 
 export function usageText(usage: ProcessUsage | undefined): string {
