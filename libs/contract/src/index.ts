@@ -20,3 +20,4 @@ export * from './reread-request';
 export * from './snapshot-request';
 export * from './column-hash';
 export * from './column-policy';
+export * from './replication-origin';

@@ -40,3 +40,8 @@ export function partitionOf(keyText: string, partitions: number): number {
   // The one-shot hash: the same digest as createHash('md5'), without a Hash object per row.
   return hash('md5', keyText, 'buffer').readUInt32BE(0) % partitions;
 }
+
+/** Where apply records the conflicts it finds in a target also written by its own users (bidirectional sync). */
+export function conflictTopic(prefix: string, groupId: string): string {
+  return `${prefix}.conflicts.${groupId}`.replace(UNSAFE, '_');
+}
