@@ -21,6 +21,7 @@ export class CaptureMetrics implements ProcessorListener, SnapshotListener {
   readonly confirmedLsn: Gauge;
   readonly streaming: Gauge;
   readonly recoveries: Counter<'reason'>;
+  readonly skippedAppliedChanges: Counter<'table'>;
   /** The requests of paysync snapshot: counted across streaming terms, each term serving its own. */
   readonly snapshotRequests: SnapshotRequestMetrics;
 
@@ -60,6 +61,12 @@ export class CaptureMetrics implements ProcessorListener, SnapshotListener {
       labelNames: ['reason'],
       registers,
     });
+    this.skippedAppliedChanges = new Counter({
+      name: 'paysync_capture_skipped_applied_changes_total',
+      help: 'Changes dropped because paysync apply wrote them (PAYSYNC_SKIP_APPLIED_CHANGES), by table.',
+      labelNames: ['table'],
+      registers,
+    });
     this.snapshotRequests = new SnapshotRequestMetrics(registry);
   }
 
@@ -78,6 +85,10 @@ export class CaptureMetrics implements ProcessorListener, SnapshotListener {
 
   schemaChanged(table: string): void {
     this.schemaChanges.inc({ table });
+  }
+
+  skippedAppliedChange(table: string): void {
+    this.skippedAppliedChanges.inc({ table });
   }
 
   chunkDone(table: string, rows: number): void {

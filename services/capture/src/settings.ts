@@ -81,4 +81,8 @@ export const captureSettings = {
     description: 'Also write every change, in commit order with a marker after each transaction, to <prefix>.transactions (needed by PAYSYNC_APPLY_MODE=transactional; doubles what capture writes).',
     default: false,
   }),
+  skipAppliedChanges: flag('PAYSYNC_SKIP_APPLIED_CHANGES', {
+    description: 'Drop the transactions paysync apply wrote into this database (their replication origin starts with paysync.apply.), so in bidirectional sync a change does not echo back to the side it came from. Off by default so cascades (A -> B -> C) keep working. Needs every captured table at REPLICA IDENTITY FULL (apply\'s conflict check compares the other side\'s before image).',
+    default: false,
+  }),
 };

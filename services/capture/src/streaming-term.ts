@@ -196,6 +196,7 @@ export class StreamingTerm {
     const processor = new ChangeProcessor({ database, name: config.topicPrefix }, codecs, (relation) => shapeOfRelation(pool, relation), sink, acknowledger, windows, metrics, transactionTopic,
       (request) => rereads.serve(request),
       (content) => this.onDemand?.onRequest(content),
+      config.skipAppliedChanges,
     );
 
     let processed = 0n;

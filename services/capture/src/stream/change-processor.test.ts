@@ -33,7 +33,7 @@ describe('ChangeProcessor snapshot versions', () => {
     const codec = recordingCodec(envelopes);
     const codecs = { forShape: async () => ({ codec, changed: false }) } as unknown as TableCodecs;
     const sink = { push: async () => undefined, mark: () => undefined } as unknown as KafkaSink<() => void>;
-    const listener: ProcessorListener = { event: () => undefined, committed: () => undefined, heartbeat: () => undefined, schemaChanged: () => undefined };
+    const listener: ProcessorListener = { event: () => undefined, committed: () => undefined, heartbeat: () => undefined, schemaChanged: () => undefined, skippedAppliedChange: () => undefined };
     const windows = new WatermarkWindows();
     const processor = new ChangeProcessor({ database: 'db', name: 'pay' }, codecs, async () => shape, sink, {} as LsnAcknowledger, windows, listener);
     const message = (m: object) => m as unknown as Pgoutput.Message;
@@ -63,7 +63,7 @@ describe('ChangeProcessor snapshot versions', () => {
     const codec = recordingCodec(envelopes);
     const codecs = { forShape: async () => ({ codec, changed: false }) } as unknown as TableCodecs;
     const sink = { push: async (_topic: string, m: { value: Buffer | null }) => void pushed.push(m), mark: () => undefined } as unknown as KafkaSink<() => void>;
-    const listener: ProcessorListener = { event: () => undefined, committed: () => undefined, heartbeat: () => undefined, schemaChanged: () => undefined };
+    const listener: ProcessorListener = { event: () => undefined, committed: () => undefined, heartbeat: () => undefined, schemaChanged: () => undefined, skippedAppliedChange: () => undefined };
     const requests: unknown[] = [];
     const windows = new WatermarkWindows();
     const processor = new ChangeProcessor({ database: 'db', name: 'pay' }, codecs, async () => shape, sink, {} as LsnAcknowledger, windows, listener, undefined, (r) => requests.push(r));
@@ -112,7 +112,7 @@ describe('ChangeProcessor envelope: Debezium fields', () => {
     const codec = recordingCodec(envelopes);
     const codecs = { forShape: async () => ({ codec, changed: false }) } as unknown as TableCodecs;
     const sink = { push: async () => undefined, mark: () => undefined } as unknown as KafkaSink<() => void>;
-    const listener: ProcessorListener = { event: () => undefined, committed: () => undefined, heartbeat: () => undefined, schemaChanged: () => undefined };
+    const listener: ProcessorListener = { event: () => undefined, committed: () => undefined, heartbeat: () => undefined, schemaChanged: () => undefined, skippedAppliedChange: () => undefined };
     const processor = new ChangeProcessor({ database: 'db', name: 'pay' }, codecs, async () => shape, sink, {} as LsnAcknowledger, new WatermarkWindows(), listener);
     await processor.onMessage('0/10', { tag: 'relation', relationOid: 1 } as unknown as Pgoutput.Message);
     for (const [lsn, m] of messages) await processor.onMessage(lsn, m as unknown as Pgoutput.Message);
@@ -150,3 +150,63 @@ describe('ChangeProcessor envelope: Debezium fields', () => {
   });
 });
 
+
+describe('ChangeProcessor with PAYSYNC_SKIP_APPLIED_CHANGES', () => {
+  /** One transaction of an insert, an update, a delete and a truncate, under `originName` when given. */
+  async function streamedTransaction(skipAppliedChanges: boolean, originName?: string) {
+    const envelopes: ChangeEnvelope[] = [];
+    const pushed: string[] = [];
+    const marks: (() => void)[] = [];
+    const skipped: string[] = [];
+    const safe: string[] = [];
+    const codec = recordingCodec(envelopes);
+    const codecs = { forShape: async () => ({ codec, changed: false }) } as unknown as TableCodecs;
+    const sink = { push: async (topic: string) => void pushed.push(topic), mark: (m: () => void) => void marks.push(m) } as unknown as KafkaSink<() => void>;
+    const acknowledger = { safeUpTo: (lsn: string) => void safe.push(lsn) } as unknown as LsnAcknowledger;
+    const listener: ProcessorListener = { event: () => undefined, committed: () => undefined, heartbeat: () => undefined, schemaChanged: () => undefined, skippedAppliedChange: (table) => void skipped.push(table) };
+    const windows = new WatermarkWindows();
+    const touched = jest.spyOn(windows, 'touched');
+    const truncated = jest.spyOn(windows, 'truncated');
+    const processor = new ChangeProcessor({ database: 'db', name: 'pay' }, codecs, async () => shape, sink, acknowledger, windows, listener, 'pay.transactions', undefined, undefined, skipAppliedChanges);
+    const relation = { relationOid: 1 };
+    const messages: [string, object][] = [
+      ['0/100', { tag: 'begin', commitLsn: '0/100', xid: 7, commitTime: 0n }],
+      ...(originName ? [['0/100', { tag: 'origin', originLsn: null, originName }] as [string, object]] : []),
+      ['0/100', { tag: 'relation', relationOid: 1 }],
+      ['0/100', { tag: 'insert', relation, new: { id: '1', rev: '1' } }],
+      ['0/110', { tag: 'update', relation, key: null, old: { id: '1', rev: '1' }, new: { id: '1', rev: '2' } }],
+      ['0/120', { tag: 'delete', relation, key: null, old: { id: '1', rev: '2' } }],
+      ['0/130', { tag: 'truncate', relations: [relation] }],
+      ['0/140', { tag: 'commit', commitEndLsn: '0/150' }],
+    ];
+    for (const [lsn, m] of messages) await processor.onMessage(lsn, m as unknown as Pgoutput.Message);
+    marks.forEach((mark) => mark());
+    return { ops: envelopes.map((e) => e.op), pushed, skipped, safe, touched: touched.mock.calls.length, truncated: truncated.mock.calls.length };
+  }
+
+  it('emits nothing of a transaction paysync apply wrote, yet still marks its commit and tells the snapshot windows', async () => {
+    expect(await streamedTransaction(true, 'paysync.apply.grp.0')).toEqual({
+      ops: [],
+      pushed: [],
+      skipped: ['public.accounts', 'public.accounts', 'public.accounts', 'public.accounts'],
+      safe: ['0/150'],
+      touched: 3,
+      truncated: 1,
+    });
+  });
+
+  it.each([
+    ['no origin', undefined],
+    ['a PostgreSQL subscription\'s origin', 'pg_16384'],
+  ])('emits a transaction with %s as before', async (_what, originName) => {
+    const streamed = await streamedTransaction(true, originName);
+    expect({ ops: streamed.ops, skipped: streamed.skipped, safe: streamed.safe }).toEqual({ ops: ['c', 'u', 'd', 't'], skipped: [], safe: ['0/150'] });
+    // Table topic with a tombstone after the delete, each copied to the transaction topic, then its commit marker.
+    expect(streamed.pushed.filter((t) => t === 'pay.transactions')).toHaveLength(5);
+  });
+
+  it('emits a transaction paysync apply wrote when the setting is off (cascades)', async () => {
+    const streamed = await streamedTransaction(false, 'paysync.apply.grp.0');
+    expect({ ops: streamed.ops, skipped: streamed.skipped }).toEqual({ ops: ['c', 'u', 'd', 't'], skipped: [] });
+  });
+});

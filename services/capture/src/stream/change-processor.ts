@@ -1,5 +1,6 @@
 import {
   COMMIT_MARKER_HEADER,
+  isApplyOrigin,
   parseRereadRequest,
   REREAD_REQUEST_PREFIX,
   SNAPSHOT_REQUEST_PREFIX,
@@ -24,6 +25,7 @@ export interface ProcessorListener {
   committed(commitTimeMs: number): void;
   heartbeat(emittedAtMs: number): void;
   schemaChanged(table: string): void;
+  skippedAppliedChange(table: string): void;
 }
 
 interface Transaction {
@@ -36,6 +38,8 @@ interface Transaction {
   perTable: Map<string, bigint>;
   /** Debezium's transaction id, "<xid>:<commit LSN>". */
   id: string;
+  /** paysync apply wrote it and PAYSYNC_SKIP_APPLIED_CHANGES is on: its changes emit nothing. */
+  skipped: boolean;
 }
 
 /** Builds the shape of a relation from its pgoutput Relation message (the schema as of that point in the WAL). */
@@ -45,7 +49,8 @@ export type RelationShapes = (relation: Pgoutput.MessageRelation) => Promise<Tab
  * Turns the pgoutput stream into Kafka records, in WAL order: row changes of each transaction with
  * version (commit LSN, sequence), tombstones after deletes, truncates to every partition, schema
  * versions after DDL, snapshot chunks at their high watermark. After each commit or heartbeat it
- * places a mark in the sink, which reaches the acknowledger only once Kafka holds all before it.
+ * places a mark in the sink, which reaches the acknowledger only once Kafka holds all before it;
+ * a skipped transaction (PAYSYNC_SKIP_APPLIED_CHANGES) too, so the slot advances past it.
  */
 export class ChangeProcessor {
   private tx: Transaction | undefined;
@@ -71,6 +76,8 @@ export class ChangeProcessor {
     private readonly onRereadRequest?: (request: RereadRequest | Error) => void,
     /** `paysync snapshot` wrote a request: the message's content, its id. */
     private readonly onSnapshotRequest?: (content: string) => void,
+    /** PAYSYNC_SKIP_APPLIED_CHANGES: drop the transactions paysync apply wrote (bidirectional sync's echo suppression). */
+    private readonly skipAppliedChanges = false,
   ) {}
 
   async onMessage(lsn: string, message: Pgoutput.Message): Promise<void> {
@@ -79,9 +86,13 @@ export class ChangeProcessor {
       case 'begin': {
         const commitLsn = lsnToBigInt(message.commitLsn ?? lsn);
         const xid = BigInt(message.xid);
-        this.tx = { lsn: commitLsn, xid, commitTimeUs: BigInt(message.commitTime.toString()), seq: 0n, perTable: new Map(), id: `${xid}:${commitLsn}` };
+        this.tx = { lsn: commitLsn, xid, commitTimeUs: BigInt(message.commitTime.toString()), seq: 0n, perTable: new Map(), id: `${xid}:${commitLsn}`, skipped: false };
         return;
       }
+      case 'origin':
+        // Only paysync's own origins: PostgreSQL subscriptions' (pg_<oid>) and other tools' stay captured.
+        if (this.tx && this.skipAppliedChanges && isApplyOrigin(message.originName)) this.tx.skipped = true;
+        return;
       case 'relation':
         return this.onRelation(message);
       case 'insert':
@@ -107,7 +118,7 @@ export class ChangeProcessor {
       case 'message':
         return this.onLogicalMessage(lsn, message);
       default:
-        return; // origin, type: nothing to emit
+        return; // type: nothing to emit
     }
   }
 
@@ -156,6 +167,7 @@ export class ChangeProcessor {
     const codec = this.codecOf(relationOid);
     const keySource = (after ?? before) as RawTuple;
     this.windows.touched(codec.table, keyText(codec, keySource));
+    if (this.tx?.skipped) return this.listener.skippedAppliedChange(codec.table);
     const decodedBefore = before ? decodeTuple(codec, before) : null;
     const decodedAfter = after ? completedFrom(decodeTuple(codec, after), decodedBefore) : null;
     const version = this.nextVersion(codec.table);
@@ -170,6 +182,7 @@ export class ChangeProcessor {
   private async onTruncate(relationOid: number): Promise<void> {
     const codec = this.codecOf(relationOid);
     this.windows.truncated(codec.table);
+    if (this.tx?.skipped) return this.listener.skippedAppliedChange(codec.table);
     const value = codec.encodeValue(changeEnvelope(this.origin, codec, 't', null, null, this.nextVersion(codec.table)));
     // Every partition gets it, so each partition's consumer sees it in order with that partition's keys.
     const messages: Message[] = Array.from({ length: codec.partitions }, (_, partition) => ({ key: codec.truncateKey, value, partition }));
