@@ -1,6 +1,7 @@
 import { qualifiedName, quoteIdent, type Queryable } from '@paysync/postgres';
 import { splitTableName } from '../table-name';
 import { checkBookkeeping } from './bookkeeping-checks';
+import { checkFullReplicaIdentity } from './full-replica-identity-check';
 import { firstRow, PreflightError, type PreflightProblem } from './preflight-problem';
 import { checkPublication } from './publication-checks';
 
@@ -8,6 +9,7 @@ export interface PreflightInput {
   tables: string[];
   slot: string;
   publication: string;
+  skipAppliedChanges: boolean;
 }
 
 /** Who capture runs as, for the checks and the statements that fix them. */
@@ -22,7 +24,8 @@ export interface SourceRole {
  * Checks the source before anything is created or read: logical WAL, a free slot and sender, the
  * role's privileges (replication, logical messages, each table, the publication, capture's own
  * schema), and for each table that it exists and identifies its rows in the WAL. All problems are
- * reported together, each with the statement or setting that fixes it.
+ * reported together, each with the statement or setting that fixes it. Once they pass, the tables
+ * must also suit PAYSYNC_SKIP_APPLIED_CHANGES when it is on.
  */
 export async function runPreflightChecks(db: Queryable, input: PreflightInput): Promise<void> {
   const problems: PreflightProblem[] = [];
@@ -86,6 +89,7 @@ export async function runPreflightChecks(db: Queryable, input: PreflightInput): 
   problems.push(...(await checkPublication(db, input, role)));
   problems.push(...(await checkBookkeeping(db, role)));
   if (problems.length > 0) throw new PreflightError(problems);
+  if (input.skipAppliedChanges) await checkFullReplicaIdentity(db, input.tables);
 }
 
 /** One table: it exists, is a table with a key whose changes carry it, and the role reads all its rows. */
