@@ -2,12 +2,12 @@ import { defineCommand, SettingError } from '@paysync/config';
 import { createLogger, runUntilSignal } from '@paysync/observability';
 import { ApplyService } from './apply-service';
 import { MissingPrivilegeError } from './targets/missing-privileges';
-import { applySettings, deleteMarkerSettings } from './settings';
+import { applySettings, bidirectionalSettings, deleteMarkerSettings } from './settings';
 
 export const applyCommand = defineCommand({
   name: 'apply',
   summary: 'Consume the table topics and apply them to a target database, effectively once.',
-  settings: { ...applySettings, ...deleteMarkerSettings },
+  settings: { ...applySettings, ...deleteMarkerSettings, ...bidirectionalSettings },
   run: async (config) => {
     const logger = createLogger({ service: 'apply', level: config.logLevel });
     let service: ApplyService;

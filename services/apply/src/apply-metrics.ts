@@ -13,6 +13,7 @@ export class ApplyMetrics {
   readonly deadLetters: Counter<'topic'>;
   readonly retries: Counter;
   readonly deleteMarkersPurged: Counter;
+  readonly conflicts: Counter<'table' | 'resolution'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -35,6 +36,12 @@ export class ApplyMetrics {
     });
     this.deadLetters = new Counter({ name: 'paysync_apply_dead_letters_total', help: 'Records sent to the dead-letter topic, by source topic.', labelNames: ['topic'], registers });
     this.retries = new Counter({ name: 'paysync_apply_retries_total', help: 'Batches retried after a transient error (target, registry or Kafka).', registers });
+    this.conflicts = new Counter({
+      name: 'paysync_apply_conflicts_total',
+      help: 'Changes from the other side of a bidirectional pair that met a target row changed here, by source table and what apply did (applied, kept); each is recorded on the conflicts topic.',
+      labelNames: ['table', 'resolution'],
+      registers,
+    });
     this.deleteMarkersPurged = new Counter({ name: 'paysync_apply_delete_markers_purged_total', help: 'Version markers of deleted keys purged from the target after PAYSYNC_DELETE_MARKER_RETENTION_MS.', registers });
   }
 
@@ -51,6 +58,7 @@ export class ApplyMetrics {
     if (outcome.stale > 0) this.stale.inc(outcome.stale);
     if (outcome.redelivered > 0) this.redelivered.inc(outcome.redelivered);
     if (outcome.deadLetters > 0) this.deadLetters.inc({ topic }, outcome.deadLetters);
+    for (const c of outcome.conflicts ?? []) this.conflicts.inc({ table: `${c.change.table.schema}.${c.change.table.table}`, resolution: c.applied ? 'applied' : 'kept' });
     this.batchSeconds.observe(seconds);
     const lag = highWatermark - outcome.nextOffset;
     this.consumerLag.set({ topic, partition: String(partition) }, Number(lag > 0n ? lag : 0n));

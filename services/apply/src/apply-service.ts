@@ -1,5 +1,5 @@
 import { asUnreachable, type ConfigOf, type Dependency } from '@paysync/config';
-import { deadLetterTopic, parseTableMapping, RegistrySerde, targetNameOf, topicName, transactionTopicName, type TargetName } from '@paysync/contract';
+import { conflictTopic, deadLetterTopic, parseTableMapping, RegistrySerde, targetNameOf, topicName, transactionTopicName, type TargetName } from '@paysync/contract';
 import { checkKafkaAccess, createIdempotentProducer, ensureTopics, kafkaDependency, kafkaFromSettings, missingTopics, type Kafka, type Producer } from '@paysync/kafka';
 import { createMetricsRegistry, Outages, startHealthServer, StartupWaits, type HealthServer, type Logger } from '@paysync/observability';
 import { SchemaRegistryClient } from '@paysync/registry';
@@ -10,15 +10,16 @@ import { BatchApplier, type BatchOutcome } from './consume/batch-applier';
 import { ChangeWriter } from './consume/change-writer';
 import { DeleteMarkerPurge } from './consume/delete-marker-purge';
 import { TransactionalApplier } from './consume/transactional-applier';
+import { ConflictWriter } from './conflicts/conflict-writer';
 import { DeadLetterWriter } from './dead-letter/dead-letter-writer';
-import type { applySettings, deleteMarkerSettings } from './settings';
+import type { applySettings, bidirectionalSettings, deleteMarkerSettings } from './settings';
 import { MissingPrivilegeError } from './targets/missing-privileges';
 import { openTarget } from './targets/open-target';
 import { TableNames } from './targets/table-names';
 import type { Target } from './targets/target';
 
-/** Replay's config lacks the delete-marker settings: only apply purges. */
-export type ApplyConfig = ConfigOf<typeof applySettings> & Partial<ConfigOf<typeof deleteMarkerSettings>>;
+/** Replay's config lacks the delete-marker and bidirectional settings: only apply purges, and replay rebuilds a one-way replica. */
+export type ApplyConfig = ConfigOf<typeof applySettings> & Partial<ConfigOf<typeof deleteMarkerSettings>> & Partial<ConfigOf<typeof bidirectionalSettings>>;
 
 export interface ApplyServiceOptions {
   stopBefore?: ConstructorParameters<typeof ApplyLoop>[0]['stopBefore'];
@@ -58,7 +59,10 @@ export class ApplyService {
     private readonly logger: Logger,
     private readonly options: ApplyServiceOptions = {},
   ) {
-    this.target = openTarget(config.targetUrl, `paysync-apply-${config.groupId}`, { purgesDeleteMarkers: (config.deleteMarkerRetentionMs ?? 0) > 0 });
+    this.target = openTarget(config.targetUrl, `paysync-apply-${config.groupId}`, {
+      purgesDeleteMarkers: (config.deleteMarkerRetentionMs ?? 0) > 0,
+      bidirectional: config.bidirectional ? { groupId: config.groupId, policy: config.conflictPolicy ?? 'dead-letter' } : undefined,
+    });
     this.outages = new Outages(logger);
     this.kafka = kafkaFromSettings(config, logger.child({ component: 'kafka' }), { onUnreachable: (unreachable, retryInMs) => this.outages.report(unreachable, retryInMs) });
     this.registry = new SchemaRegistryClient(config);
@@ -80,6 +84,10 @@ export class ApplyService {
 
   get deadLetterTopic(): string {
     return deadLetterTopic(this.config.topicPrefix, this.config.groupId);
+  }
+
+  get conflictTopic(): string {
+    return conflictTopic(this.config.topicPrefix, this.config.groupId);
   }
 
   async start(): Promise<void> {
@@ -114,11 +122,13 @@ export class ApplyService {
       retry,
     );
     await waits.untilDone('dead-letter topic', () => ensureTopics(this.kafka, [{ topic: this.deadLetterTopic, numPartitions: 1 }]), retry);
+    if (config.bidirectional) await waits.untilDone('conflicts topic', () => ensureTopics(this.kafka, [{ topic: this.conflictTopic, numPartitions: 1 }]), retry);
     const producer = createIdempotentProducer(this.kafka);
     this.producer = producer;
     await waits.untilDone('Kafka producer', () => producer.connect(), { late: () => producer.disconnect() });
     const names = new TableNames(this.target, this.mapping);
-    const writer = new ChangeWriter(this.target, new RecordDecoder(new RegistrySerde(this.registry)), names);
+    const conflicts = config.bidirectional ? new ConflictWriter(this.producer, this.conflictTopic, config.conflictPolicy ?? 'dead-letter') : undefined;
+    const writer = new ChangeWriter(this.target, new RecordDecoder(new RegistrySerde(this.registry)), names, conflicts);
     const deadLetters = new DeadLetterWriter(this.producer, this.deadLetterTopic);
     const tables = new Set(config.tables);
     const applier =
@@ -143,6 +153,7 @@ export class ApplyService {
         this.outages.recovered(this.registry.dependency, askedAt);
         this.metrics.batchDone(topic, partition, outcome, high, seconds);
         if (outcome.deadLetters > 0) logger.warn({ topic, partition, deadLetters: outcome.deadLetters, deadLetterTopic: this.deadLetterTopic }, 'records sent to the dead-letter topic');
+        if (outcome.conflicts?.length) logger.warn({ topic, partition, conflicts: outcome.conflicts.length, conflictTopic: this.conflictTopic, policy: config.conflictPolicy }, 'conflicts recorded');
         this.options.onBatch?.(topic, partition, outcome, high);
       },
       stopsApply: (err) => this.target.privilegeProblem(err) !== undefined,

@@ -1,4 +1,4 @@
-import { httpSettings, integer, kafkaSettings, list, oneOf, targetSettings, text } from '@paysync/config';
+import { flag, httpSettings, integer, kafkaSettings, list, oneOf, targetSettings, text, withCrossCheck } from '@paysync/config';
 
 const TABLE = /^[^.\s=]+\.[^.\s=]+$/;
 
@@ -45,5 +45,26 @@ export const deleteMarkerSettings = {
     default: 5 * 60 * 1000,
     min: 100,
     max: 24 * 60 * 60 * 1000,
+  }),
+};
+
+/** Apply's own: bidirectional sync, where the target is also written by its own users and captured back. */
+export const bidirectionalSettings = {
+  bidirectional: withCrossCheck(
+    flag('PAYSYNC_BIDIRECTIONAL', {
+      description:
+        "The target is also written by its own users and captured back towards the source (bidirectional sync, docs/bidirectional.md): apply marks each of its transactions with a replication origin paysync.apply.<group>.<n>, which the target's capture drops with PAYSYNC_SKIP_APPLIED_CHANGES=true, and checks every change against the target row for a conflict (PAYSYNC_CONFLICT_POLICY). PostgreSQL targets only; needs EXECUTE on pg_replication_origin_create and pg_replication_origin_session_setup (grantable from PostgreSQL 14) and a free replication origin state per apply connection (max_replication_slots).",
+      default: false,
+    }),
+    (on, valueOf) => {
+      const url = valueOf('PAYSYNC_TARGET_URL');
+      if (on && typeof url === 'string' && !/^postgres(ql)?:/.test(url)) return 'bidirectional sync needs a PostgreSQL target (MariaDB and MySQL are one-way targets only)';
+      return undefined;
+    },
+  ),
+  conflictPolicy: oneOf('PAYSYNC_CONFLICT_POLICY', ['dead-letter', 'source-wins', 'target-wins'] as const, {
+    description:
+      "With PAYSYNC_BIDIRECTIONAL: what apply does with a change whose target row was changed here since the other side last saw it (the target row differs from the change's before image; for an insert or snapshot read, a different row already holds the key). dead-letter: not applied, recorded on <prefix>.conflicts.<group>; source-wins: applied, recorded; target-wins: not applied, recorded. Every conflict is recorded and counted in paysync_apply_conflicts_total. source-wins one way and target-wins the other makes one side the authority.",
+    default: 'dead-letter',
   }),
 };

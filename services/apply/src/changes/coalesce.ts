@@ -4,7 +4,8 @@ import { isNewer } from './row-change';
 /**
  * Several changes to one key inside a batch become the newest one, so each key is written once per
  * batch. Columns the newest change left out (unchanged TOAST) are filled from an older change of the
- * same batch that carried them, so nothing the batch knew is dropped.
+ * same batch that carried them, so nothing the batch knew is dropped. The row the target should hold
+ * before them (the conflict check's) is the oldest change's expectation: the batch starts from it.
  */
 export function coalesceByKey(changes: RowChange[]): RowChange[] {
   const newest = new Map<string, RowChange>();
@@ -14,9 +15,9 @@ export function coalesceByKey(changes: RowChange[]): RowChange[] {
     if (!known) {
       newest.set(id, change);
     } else if (isNewer(change.version, known.version)) {
-      newest.set(id, withToastFrom(change, known));
+      newest.set(id, { ...withToastFrom(change, known), expected: known.expected });
     } else {
-      newest.set(id, withToastFrom(known, change));
+      newest.set(id, { ...withToastFrom(known, change), expected: change.expected });
     }
   }
   return [...newest.values()];

@@ -71,6 +71,7 @@ export class BatchApplier implements PartitionApplier {
       const letters = fresh.flatMap((d) => (d.letter ? [d.letter] : []));
       const counts = await this.writer.write(tx, changes, tables, letters, batch, oneByOne);
       await this.deadLetters.write(letters);
+      await this.writer.recordConflicts(counts);
       const nextOffset = batchEnd > stored ? batchEnd : stored;
       if (nextOffset > stored) await tx.saveOffset(this.groupId, batch.topic, batch.partition, nextOffset);
       await tx.commit();

@@ -2,9 +2,11 @@ import { UndecodableRecordError } from '@paysync/contract';
 import { coalesceByKey } from '../changes/coalesce';
 import type { RawRecord, RecordDecoder } from '../changes/record-decoder';
 import type { Change, RowChange, TruncateChange } from '../changes/row-change';
+import type { Conflict } from '../conflicts/conflict';
+import type { ConflictWriter } from '../conflicts/conflict-writer';
 import type { DeadLetter } from '../dead-letter/dead-letter-writer';
 import type { TableNames } from '../targets/table-names';
-import type { ResolvedTable, Target, TargetTransaction } from '../targets/target';
+import type { ApplyResult, ResolvedTable, Target, TargetTransaction } from '../targets/target';
 
 /** The records of one topic partition, in offset order, from one fetch. */
 export interface PartitionBatch {
@@ -23,6 +25,8 @@ export interface PartitionBatch {
 export interface WriteCounts {
   applied: { table: string; op: 'upsert' | 'delete' | 'truncate'; count: number }[];
   stale: number;
+  /** Bidirectional targets: conflicts found, to be recorded before the target commits. */
+  conflicts?: Conflict[];
 }
 
 /** A batch stopped on a row the target refuses: it is re-run one change at a time to find it. */
@@ -46,7 +50,14 @@ export class ChangeWriter {
     private readonly target: Target,
     private readonly decoder: RecordDecoder,
     private readonly names: TableNames,
+    /** Where conflicts are recorded (a bidirectional target). */
+    private readonly conflicts?: ConflictWriter,
   ) {}
+
+  /** Called before the target commits: a crash in between may record a conflict twice, never lose one. */
+  async recordConflicts(counts: WriteCounts): Promise<void> {
+    if (counts.conflicts && counts.conflicts.length > 0) await this.conflicts?.write(counts.conflicts);
+  }
 
   /**
    * A passing failure (retried) or a missing privilege (apply stops): either way the record is
@@ -137,7 +148,7 @@ export class ChangeWriter {
     for (const [table, changes] of byTable) {
       if (!oneByOne) {
         try {
-          count(counts, table, changes, (await tx.applyRows(table, changes)).stale);
+          count(counts, table, changes, await tx.applyRows(table, changes), batch);
         } catch (err) {
           if (this.notTheRecordsFault(err)) throw err;
           throw new TargetRefusedRow((err as Error).message);
@@ -149,7 +160,7 @@ export class ChangeWriter {
         try {
           const result = await tx.applyRows(table, [change]);
           await tx.releaseSavepoint();
-          count(counts, table, [change], result.stale);
+          count(counts, table, [change], result, batch);
         } catch (err) {
           if (this.notTheRecordsFault(err)) throw err;
           await tx.rollbackToSavepoint();
@@ -161,9 +172,14 @@ export class ChangeWriter {
   }
 }
 
-function count(counts: WriteCounts, table: ResolvedTable, changes: RowChange[], stale: number): void {
+function count(counts: WriteCounts, table: ResolvedTable, all: RowChange[], result: ApplyResult, batch: PartitionBatch): void {
+  const keptOut = new Set((result.conflicts ?? []).filter((c) => !c.applied).map((c) => c.change));
+  const changes = keptOut.size > 0 ? all.filter((c) => !keptOut.has(c)) : all;
+  if (result.conflicts && result.conflicts.length > 0) {
+    counts.conflicts = [...(counts.conflicts ?? []), ...result.conflicts.map((c) => ({ ...c, topic: batch.topic, partition: batch.partition }))];
+  }
   const deletes = changes.filter((c) => c.row === null).length;
-  counts.stale += stale;
+  counts.stale += result.stale;
   if (changes.length - deletes > 0) counts.applied.push({ table: table.label, op: 'upsert', count: changes.length - deletes });
   if (deletes > 0) counts.applied.push({ table: table.label, op: 'delete', count: deletes });
 }
@@ -194,4 +210,5 @@ export function letterOf(batch: PartitionBatch, record: RawRecord, reason: strin
 export function mergeCounts(into: WriteCounts, more: WriteCounts): void {
   into.applied.push(...more.applied);
   into.stale += more.stale;
+  if (more.conflicts) into.conflicts = [...(into.conflicts ?? []), ...more.conflicts];
 }

@@ -33,7 +33,7 @@ const writer = {
   decode: async (batch: PartitionBatch) =>
     batch.records.map((r) => ({ offset: r.offset, marker: r.key === null && r.value === null, change: r.value ? ({ offset: r.offset, commitTimeMs: 0 } as unknown as Change) : undefined })),
   resolveTables: async () => new Map(),
-  write: async () => ({ applied: [], stale: 0 }),
+  write: async () => ({ applied: [], stale: 0 }), recordConflicts: async () => undefined,
 } as unknown as ChangeWriter;
 const deadLetters = { write: async () => undefined } as unknown as DeadLetterWriter;
 

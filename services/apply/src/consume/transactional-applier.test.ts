@@ -17,7 +17,7 @@ describe('TransactionalApplier', () => {
     const target = { begin: async () => (calls.push('begin'), tx) } as unknown as Target;
     const change = { table: { schema: 'public', table: 'accounts' } } as unknown as Change;
     const decoded: DecodedRecord[] = [{ offset: 0n, change, marker: false }];
-    const writer = { decode: async () => decoded, resolveTables: async () => new Map(), write: async () => ({ applied: [], stale: 0 }) } as unknown as ChangeWriter;
+    const writer = { decode: async () => decoded, resolveTables: async () => new Map(), write: async () => ({ applied: [], stale: 0 }), recordConflicts: async () => undefined } as unknown as ChangeWriter;
     const applier = new TransactionalApplier('group', target, writer, {} as DeadLetterWriter, () => true);
 
     await applier.apply({ topic: 'paysync.transactions', partition: 0, records: [], firstOffset: 0n, lastOffset: 0n });

@@ -162,6 +162,7 @@ export class TransactionalApplier implements PartitionApplier {
 
   private async commit(open: OpenTransaction, batch: PartitionBatch, nextOffset: bigint, outcome: BatchOutcome): Promise<void> {
     await this.deadLetters.write(open.letters);
+    await this.writer.recordConflicts(open.counts);
     // Never back: records below the stored offset were redelivered.
     const next = nextOffset > open.stored ? nextOffset : open.stored;
     if (next > open.stored) await open.tx.saveOffset(this.groupId, batch.topic, batch.partition, next);

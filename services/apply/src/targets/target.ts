@@ -1,5 +1,6 @@
 import type { RowChange, SourceTable, Version } from '../changes/row-change';
 import type { PrivilegeProblem } from './missing-privileges';
+import type { ConflictPolicy, FoundConflict } from '../conflicts/conflict';
 
 import type { Dependency } from '@paysync/config';
 import type { TargetName } from '@paysync/contract';
@@ -30,6 +31,8 @@ export interface ApplyResult {
   applied: number;
   /** Changes older than (or equal to) what the target already holds: skipped by the version guard. */
   stale: number;
+  /** Bidirectional targets: changes that met a row changed here (not counted in applied unless written). */
+  conflicts?: FoundConflict[];
 }
 
 /**
@@ -55,6 +58,11 @@ export interface TargetTransaction {
 export interface TargetOptions {
   /** Apply purges expired delete markers (PAYSYNC_DELETE_MARKER_RETENTION_MS): it deletes from the row versions table. */
   purgesDeleteMarkers: boolean;
+  /**
+   * PAYSYNC_BIDIRECTIONAL (PostgreSQL only): the target is also written by its own users; apply
+   * tags its transactions with the group's replication origins and checks each change for conflicts.
+   */
+  bidirectional?: { groupId: string; policy: ConflictPolicy };
 }
 
 /** A target database: PostgreSQL, or MariaDB/MySQL. */

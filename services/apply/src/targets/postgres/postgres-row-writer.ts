@@ -3,13 +3,13 @@ import { qualifiedName, quoteIdent, type Queryable } from '@paysync/postgres';
 import { byUnchangedColumns, type RowChange, type Version } from '../../changes/row-change';
 import type { ApplyResult, ResolvedTable } from '../target';
 
-interface WrittenColumn {
+export interface WrittenColumn {
   column: ColumnShape;
   field: string;
   targetType: string;
 }
 
-function writtenColumns(table: ResolvedTable): WrittenColumn[] {
+export function writtenColumns(table: ResolvedTable): WrittenColumn[] {
   return table.source.columns.map((column, i) => {
     const targetType = table.columnTypes.get(column.name);
     if (!targetType) throw new Error(`target table ${table.label} has no column ${column.name}`);
@@ -17,7 +17,7 @@ function writtenColumns(table: ResolvedTable): WrittenColumn[] {
   });
 }
 
-function targetOf(table: ResolvedTable): string {
+export function targetOf(table: ResolvedTable): string {
   return qualifiedName(table.name.schema ?? 'public', table.name.table);
 }
 

@@ -1,10 +1,13 @@
 import type { Dependency } from '@paysync/config';
 import { checkPostgresAccess, createPool, inTransaction, postgresDependency, type Pool, type PoolClient } from '@paysync/postgres';
 import type { RowChange, SourceTable, Version } from '../../changes/row-change';
+import type { ConflictPolicy } from '../../conflicts/conflict';
 import { MissingPrivilegeError, type PrivilegeProblem } from '../missing-privileges';
 import type { ApplyResult, ResolvedTable, StoredOffset, Target, TargetName, TargetOptions, TargetTransaction } from '../target';
 import { addDeleteMarkerAge, deleteMarkerAgeProblem, purgeDeleteMarkers } from './postgres-delete-markers';
+import { writeRowsChecked } from './postgres-conflicts';
 import { isTransientPostgresError, postgresPrivilegeProblem } from './postgres-errors';
+import { missingOriginPrivileges, OriginUnavailableError, takeApplyOrigin } from './postgres-origins';
 import { missingPostgresPrivileges } from './postgres-privileges';
 import { truncateRows, writeRows } from './postgres-row-writer';
 import { addMissingColumns, BOOKKEEPING, BOOKKEEPING_SCHEMA, createTable, DDL_LOCK, DDL_LOCK_TIMEOUT, existsInCatalog, OFFSETS, readTargetColumns } from './postgres-tables';
@@ -20,6 +23,8 @@ export class PostgresTarget implements Target {
   readonly dependency: Dependency;
   private readonly pool: Pool;
   private readonly statements = new WeakMap<ResolvedTable, Map<string, string>>();
+  /** Pooled connections already marked with a replication origin of the group (bidirectional). */
+  private readonly tagged = new WeakSet<PoolClient>();
 
   constructor(
     private readonly url: string,
@@ -49,7 +54,8 @@ export class PostgresTarget implements Target {
       ...tables.map((name) => ({ name, privileges: TABLE_PRIVILEGES })),
     ]);
     const markers = await deleteMarkerAgeProblem(this.pool);
-    return markers ? [...problems, markers] : problems;
+    const origins = this.options.bidirectional ? await missingOriginPrivileges(this.pool) : [];
+    return [...problems, ...(markers ? [markers] : []), ...origins];
   }
 
   async resolve(source: SourceTable, name: TargetName): Promise<ResolvedTable> {
@@ -70,13 +76,18 @@ export class PostgresTarget implements Target {
 
   async begin(): Promise<TargetTransaction> {
     const client = await this.pool.connect();
+    const bidirectional = this.options.bidirectional;
     try {
+      if (bidirectional && !this.tagged.has(client)) {
+        await takeApplyOrigin(client, bidirectional.groupId);
+        this.tagged.add(client);
+      }
       await client.query('BEGIN');
     } catch (err) {
       client.release(err as Error);
       throw err;
     }
-    return new PostgresTransaction(client, (table) => this.statementsOf(table));
+    return new PostgresTransaction(client, (table) => this.statementsOf(table), bidirectional?.policy);
   }
 
   async storedOffsets(groupId: string): Promise<StoredOffset[]> {
@@ -96,6 +107,7 @@ export class PostgresTarget implements Target {
   }
 
   privilegeProblem(err: unknown): PrivilegeProblem | undefined {
+    if (err instanceof OriginUnavailableError) return { problem: err.message, fix: err.fix };
     return postgresPrivilegeProblem(err, decodeURIComponent(new URL(this.url).username));
   }
 
@@ -119,6 +131,8 @@ class PostgresTransaction implements TargetTransaction {
   constructor(
     private readonly client: PoolClient,
     private readonly statementsOf: (table: ResolvedTable) => Map<string, string>,
+    /** Set on a bidirectional target: changes are checked for conflicts first. */
+    private readonly conflictPolicy?: ConflictPolicy,
   ) {}
 
   async lockOffset(groupId: string, topic: string, partition: number): Promise<bigint> {
@@ -140,6 +154,7 @@ class PostgresTransaction implements TargetTransaction {
   }
 
   applyRows(table: ResolvedTable, changes: RowChange[]): Promise<ApplyResult> {
+    if (this.conflictPolicy) return writeRowsChecked(this.client, table, changes, this.statementsOf(table), this.conflictPolicy);
     return writeRows(this.client, table, changes, this.statementsOf(table));
   }
 
