@@ -4,8 +4,9 @@ import { isNewer } from './row-change';
 /**
  * Several changes to one key inside a batch become the newest one, so each key is written once per
  * batch. Columns the newest change left out (unchanged TOAST) are filled from an older change of the
- * same batch that carried them, so nothing the batch knew is dropped. The row the target should hold
- * before them (the conflict check's) is the oldest change's expectation: the batch starts from it.
+ * same batch that carried them, so nothing the batch knew is dropped. The rows the target may hold
+ * before them (the conflict check's) are all of theirs: the batch may start after any of them, since
+ * a capture that restarted sends again what the target already has, in the same batch as what is new.
  */
 export function coalesceByKey(changes: RowChange[]): RowChange[] {
   const newest = new Map<string, RowChange>();
@@ -15,9 +16,9 @@ export function coalesceByKey(changes: RowChange[]): RowChange[] {
     if (!known) {
       newest.set(id, change);
     } else if (isNewer(change.version, known.version)) {
-      newest.set(id, { ...withToastFrom(change, known), expected: known.expected });
+      newest.set(id, { ...withToastFrom(change, known), expected: [...known.expected, ...change.expected] });
     } else {
-      newest.set(id, { ...withToastFrom(known, change), expected: change.expected });
+      newest.set(id, { ...withToastFrom(known, change), expected: [...change.expected, ...known.expected] });
     }
   }
   return [...newest.values()];

@@ -8,7 +8,7 @@ import {
   type RegistrySerde,
   type Row,
 } from '@paysync/contract';
-import { expectedRowOf, type Change, type SourceTable } from './row-change';
+import { expectedRowsOf, type Change, type SourceTable } from './row-change';
 
 /** What apply reads of a Kafka record. */
 export interface RawRecord {
@@ -51,7 +51,7 @@ export class RecordDecoder {
       key: key.value,
       row,
       unchanged: envelope.unchanged_toast ?? [],
-      expected: expectedRowOf(envelope.op, envelope.before, envelope.after),
+      expected: expectedRowsOf(envelope.op, envelope.before, envelope.after),
       version,
       commitTimeMs,
       offset: record.offset,
@@ -64,7 +64,7 @@ export class RecordDecoder {
     const key = await this.serde.decode<Row>(record.key);
     const table = await this.tableOf(key.schemaId, deleted.valueSchemaId);
     const version = { lsn: deleted.lsn, seq: deleted.seq };
-    return { kind: 'row', table, rowKey: rowKeyOf(table, key.value), key: key.value, row: null, unchanged: [], expected: null, version, commitTimeMs: Number(deleted.tsMs), offset: record.offset };
+    return { kind: 'row', table, rowKey: rowKeyOf(table, key.value), key: key.value, row: null, unchanged: [], expected: [], version, commitTimeMs: Number(deleted.tsMs), offset: record.offset };
   }
 
   private async tableOf(keySchemaId: number | null, valueSchemaId: number): Promise<SourceTable> {

@@ -24,8 +24,11 @@ export interface RowChange {
   row: Row | null;
   /** Avro field names whose value the source did not send (unchanged TOAST): leave them as they are. */
   unchanged: string[];
-  /** What the target should hold before this change, for the conflict check of bidirectional sync. */
-  expected: ExpectedRow | null;
+  /**
+   * What the target may hold before this change, for the conflict check of bidirectional sync:
+   * one row, or, once coalesced, each of the key's changes' own (empty: nothing to check).
+   */
+  expected: ExpectedRow[];
   version: Version;
   /** Source commit time, for the apply lag. */
   commitTimeMs: number;
@@ -47,7 +50,7 @@ export type Change = RowChange | TruncateChange;
 /**
  * The target row a change expects to find, as the other side saw it: an update's before image
  * (the row must be there), a delete's (or the row is gone here too), an insert's or snapshot read's
- * own row (or the key is free here). Null when the event carries no before image (a table without
+ * own row (or the key is free here). None when the event carries no before image (a table without
  * REPLICA IDENTITY FULL, a tombstone): nothing to check against.
  */
 export interface ExpectedRow {
@@ -55,11 +58,11 @@ export interface ExpectedRow {
   absentOk: boolean;
 }
 
-export function expectedRowOf(op: 'c' | 'u' | 'd' | 'r', before: Row | null, after: Row | null): ExpectedRow | null {
-  if ((op === 'c' || op === 'r') && after) return { row: after, absentOk: true };
-  if (op === 'u' && before) return { row: before, absentOk: false };
-  if (op === 'd' && before) return { row: before, absentOk: true };
-  return null;
+export function expectedRowsOf(op: 'c' | 'u' | 'd' | 'r', before: Row | null, after: Row | null): ExpectedRow[] {
+  if ((op === 'c' || op === 'r') && after) return [{ row: after, absentOk: true }];
+  if (op === 'u' && before) return [{ row: before, absentOk: false }];
+  if (op === 'd' && before) return [{ row: before, absentOk: true }];
+  return [];
 }
 
 /**

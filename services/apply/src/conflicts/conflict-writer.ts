@@ -43,7 +43,7 @@ export function conflictRecord(conflict: Conflict, policy: ConflictPolicy): Reco
     policy,
     resolution: conflict.applied ? 'incoming change applied' : 'incoming change not applied, target row kept',
     incoming: {
-      expected: change.expected ? textRow(change, change.expected.row, []) : null,
+      expected: change.expected.map((e) => textRow(change, e.row, [])),
       after: change.row ? textRow(change, change.row, change.unchanged) : null,
       lsn: change.version.lsn.toString(),
       seq: change.version.seq.toString(),

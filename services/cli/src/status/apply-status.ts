@@ -1,4 +1,4 @@
-import { deadLetterTopic } from '@paysync/contract';
+import { conflictTopic, deadLetterTopic } from '@paysync/contract';
 import type { PartitionOffsets } from '@paysync/kafka';
 import type { GroupOffset } from '@paysync/reconciler';
 
@@ -19,6 +19,13 @@ export interface ApplyGroupStatus {
   /** Records in the group's dead-letter topic (what apply could not write; see the README). */
   deadLetters: number;
   deadLetterTopic: string;
+  /** Records in the group's conflicts topic (bidirectional sync: changes that met a row changed in the target). */
+  conflicts: number;
+  conflictTopic: string;
+}
+
+function recordsIn(ends: Map<string, PartitionOffsets[]>, topic: string): number {
+  return (ends.get(topic) ?? []).reduce((n, p) => n + Number(p.high - p.low), 0);
 }
 
 /** The stored offsets of every group in a target, each measured against the topic ends read from Kafka. */
@@ -35,7 +42,7 @@ export function applyGroupsStatus(stored: GroupOffset[], ends: Map<string, Parti
       if (behind > 0) stalledSinceMs = Math.min(stalledSinceMs, o.updatedMs);
     }
     const dlq = deadLetterTopic(prefix, groupId);
-    const deadLetters = (ends.get(dlq) ?? []).reduce((n, p) => n + Number(p.high - p.low), 0);
+    const conflicts = conflictTopic(prefix, groupId);
     const lastMs = Math.max(...offsets.map((o) => o.updatedMs));
     return {
       groupId,
@@ -44,13 +51,15 @@ export function applyGroupsStatus(stored: GroupOffset[], ends: Map<string, Parti
       behindRecords,
       stalledSeconds: Math.max(0, Math.round((nowMs - stalledSinceMs) / 100) / 10),
       lastAppliedAt: Number.isFinite(lastMs) ? new Date(lastMs).toISOString() : null,
-      deadLetters,
+      deadLetters: recordsIn(ends, dlq),
       deadLetterTopic: dlq,
+      conflicts: recordsIn(ends, conflicts),
+      conflictTopic: conflicts,
     };
   });
 }
 
-/** Every topic whose ends the groups' status needs: the ones they stored offsets for and their dead-letter topics. */
+/** Every topic whose ends the groups' status needs: the ones they stored offsets for, their dead-letter and conflicts topics. */
 export function topicsToMeasure(stored: GroupOffset[], prefix: string): string[] {
-  return [...new Set([...stored.map((o) => o.topic), ...stored.map((o) => deadLetterTopic(prefix, o.groupId))])];
+  return [...new Set([...stored.map((o) => o.topic), ...stored.flatMap((o) => [deadLetterTopic(prefix, o.groupId), conflictTopic(prefix, o.groupId)])])];
 }

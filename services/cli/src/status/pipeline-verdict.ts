@@ -53,6 +53,7 @@ export function pipelineVerdict(status: PipelineStatus, stallSeconds: number): V
     for (const g of target.groups) {
       if (g.behindRecords > 0 && g.stalledSeconds >= stallSeconds) reasons.push(`target ${target.target}, group ${g.groupId}: ${g.behindRecords} records waiting and no progress for ${g.stalledSeconds} s`);
       if (g.deadLetters > 0) reasons.push(`target ${target.target}, group ${g.groupId}: ${g.deadLetters} dead letters in ${g.deadLetterTopic}`);
+      if (g.conflicts > 0) reasons.push(`target ${target.target}, group ${g.groupId}: ${g.conflicts} conflicts in ${g.conflictTopic}`);
     }
   }
   for (const { url, status: r } of status.reconcilers) {

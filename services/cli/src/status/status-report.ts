@@ -47,10 +47,10 @@ export function renderStatus(status: PipelineStatus, verdict: Verdict): string {
     lines.push(`apply${status.kafkaError ? ` (Kafka unreachable: ${status.kafkaError})` : ''}`);
     const rows = status.targets.flatMap((t) =>
       t.error
-        ? [[t.target, '-', 'unreachable', '-', '-', t.error]]
-        : t.groups.map((g) => [t.target, g.groupId, String(g.behindRecords), g.behindRecords > 0 ? seconds(g.stalledSeconds) : '-', String(g.deadLetters), g.lastAppliedAt ?? '-']),
+        ? [[t.target, '-', 'unreachable', '-', '-', '-', t.error]]
+        : t.groups.map((g) => [t.target, g.groupId, String(g.behindRecords), g.behindRecords > 0 ? seconds(g.stalledSeconds) : '-', String(g.deadLetters), String(g.conflicts), g.lastAppliedAt ?? '-']),
     );
-    lines.push(...table(['target', 'group', 'behind (records)', 'no progress for', 'dead letters', 'last applied'], rows));
+    lines.push(...table(['target', 'group', 'behind (records)', 'no progress for', 'dead letters', 'conflicts', 'last applied'], rows));
   }
   lines.push('');
 

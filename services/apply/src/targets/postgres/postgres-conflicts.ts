@@ -1,4 +1,4 @@
-import { codecFor, type Row } from '@paysync/contract';
+import { codecFor } from '@paysync/contract';
 import { quoteIdent, type Queryable } from '@paysync/postgres';
 import type { RowChange } from '../../changes/row-change';
 import { writesConflictingChange, type ConflictPolicy, type FoundConflict } from '../../conflicts/conflict';
@@ -15,7 +15,8 @@ export async function writeRowsChecked(db: Queryable, table: ResolvedTable, chan
     sql = conflictStatement(table);
     statements.set('conflicts', sql);
   }
-  const found = await findConflicts(db, table, changes, sql);
+  const checked = changes.filter((c) => c.expected.length > 0);
+  const found = checked.length > 0 ? await findConflicts(db, table, checked, sql) : [];
   if (found.length === 0) return writeRows(db, table, changes, statements);
   const applied = writesConflictingChange(policy);
   const conflicting = new Set(found.map((f) => f.change));
@@ -27,11 +28,12 @@ export async function writeRowsChecked(db: Queryable, table: ResolvedTable, chan
 
 /**
  * Bidirectional sync's conflict check, on the target itself: a change conflicts when the target
- * row is not the row the other side changed (RowChange.expected). Rows are compared as PostgreSQL's
- * text of the row of the replicated columns, both cast to the target's types, so equal values give
- * equal text whatever the type (json and xml have no equality). Changes the version guard would skip
- * are not checked: they were dealt with when they first came. The rows found stay locked (FOR
- * UPDATE) until the batch commits, so no local write slips in between the check and the write.
+ * row is none of the rows the other side could have changed (RowChange.expected). Rows are compared
+ * as PostgreSQL's text of the row of the replicated columns, both cast to the target's types, so
+ * equal values give equal text whatever the type (json and xml have no equality). Changes the
+ * version guard would skip are not checked: they were dealt with when they first came. The rows
+ * found stay locked (FOR UPDATE) until the batch commits, so no local write slips in between the
+ * check and the write. One incoming row per expected row of a change.
  */
 export function conflictStatement(table: ResolvedTable): string {
   const columns = writtenColumns(table);
@@ -47,42 +49,44 @@ export function conflictStatement(table: ResolvedTable): string {
   // Each value as text (a JSON number would lose a numeric's digits in JSON.parse).
   const targetJson = '(SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each_text(to_jsonb(t)) e)';
   return `WITH incoming AS (
-      SELECT * FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::boolean[], $6::boolean[], ${columns.map((_, i) => `$${i + 7}::text[]`).join(', ')})
-        AS i(paysync_row_key, paysync_lsn, paysync_seq, paysync_checked, paysync_absent_ok, ${columns.map((_, i) => alias(i)).join(', ')})),
+      SELECT * FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::boolean[], ${columns.map((_, i) => `$${i + 6}::text[]`).join(', ')})
+        AS i(paysync_row_key, paysync_lsn, paysync_seq, paysync_absent_ok, ${columns.map((_, i) => alias(i)).join(', ')})),
     fresh AS (
       SELECT i.* FROM incoming i
-       WHERE i.paysync_checked AND NOT EXISTS (
+       WHERE NOT EXISTS (
          SELECT FROM paysync.row_versions v
           WHERE v.target_table = $1 AND v.row_key = i.paysync_row_key AND (v.lsn, v.seq) >= (i.paysync_lsn, i.paysync_seq))),
     found AS MATERIALIZED (
       SELECT f.paysync_row_key, ${rowOf('t', false)} AS target_text, ${targetJson}::text AS target_row
-        FROM fresh f JOIN ${targetOf(table)} t ON ${keyMatch}
+        FROM (SELECT DISTINCT ON (paysync_row_key) * FROM fresh) f JOIN ${targetOf(table)} t ON ${keyMatch}
          FOR UPDATE OF t)
-    SELECT f.paysync_row_key AS row_key, d.target_row
+    SELECT f.paysync_row_key AS row_key, max(d.target_row) AS target_row
       FROM fresh f LEFT JOIN found d ON d.paysync_row_key = f.paysync_row_key
-     WHERE CASE WHEN d.paysync_row_key IS NULL THEN NOT f.paysync_absent_ok ELSE d.target_text IS DISTINCT FROM ${rowOf('f', true)} END`;
+     GROUP BY f.paysync_row_key
+    HAVING NOT bool_or(CASE WHEN d.paysync_row_key IS NULL THEN f.paysync_absent_ok ELSE d.target_text = ${rowOf('f', true)} END)`;
 }
 
+/** A row per expected row of each change; changes with none are not checked. */
 export function conflictParams(table: ResolvedTable, changes: RowChange[]): unknown[] {
   const columns = writtenColumns(table);
   const values: (string | null)[][] = columns.map(() => []);
+  const keys: string[] = [];
+  const lsns: string[] = [];
+  const seqs: string[] = [];
+  const absentOk: boolean[] = [];
   for (const change of changes) {
-    // Unchecked changes still need their key, to be skipped by the same statement.
-    const row: Row = change.expected?.row ?? change.key;
-    columns.forEach((c, i) => {
-      const value = row[c.field];
-      values[i].push(value === null || value === undefined ? null : codecFor(c.column).toPgText(value));
-    });
+    for (const expected of change.expected) {
+      keys.push(change.rowKey);
+      lsns.push(change.version.lsn.toString());
+      seqs.push(change.version.seq.toString());
+      absentOk.push(expected.absentOk);
+      columns.forEach((c, i) => {
+        const value = expected.row[c.field];
+        values[i].push(value === null || value === undefined ? null : codecFor(c.column).toPgText(value));
+      });
+    }
   }
-  return [
-    table.label,
-    changes.map((c) => c.rowKey),
-    changes.map((c) => c.version.lsn.toString()),
-    changes.map((c) => c.version.seq.toString()),
-    changes.map((c) => c.expected !== null),
-    changes.map((c) => c.expected?.absentOk ?? true),
-    ...values,
-  ];
+  return [table.label, keys, lsns, seqs, absentOk, ...values];
 }
 
 /** The conflicting changes of a batch, with the target row each met (locked until commit). */
