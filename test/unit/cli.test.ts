@@ -45,6 +45,20 @@ describe('paysync CLI', () => {
     }
   });
 
+  it('MariaDB stays one-way: refused as a capture source and as a bidirectional target (exit 2, naming the setting)', async () => {
+    const common = { PAYSYNC_TABLES: 'public.accounts', PAYSYNC_KAFKA_BROKERS: '127.0.0.1:1', PAYSYNC_SCHEMA_REGISTRY_URL: 'http://127.0.0.1:1' };
+    Object.assign(process.env, common, { PAYSYNC_SOURCE_URL: 'mysql://u:p@127.0.0.1:1/payments' });
+    let err = capture('stderr');
+    expect(await main(['capture'])).toBe(2);
+    err.restore();
+    expect(err.text()).toContain('PAYSYNC_SOURCE_URL=(secret value hidden) must start with postgres:// or postgresql://');
+    Object.assign(process.env, { PAYSYNC_TARGET_URL: 'mariadb://u:p@127.0.0.1:1/payments', PAYSYNC_GROUP_ID: 'g', PAYSYNC_BIDIRECTIONAL: 'true' });
+    err = capture('stderr');
+    expect(await main(['apply'])).toBe(2);
+    err.restore();
+    expect(err.text()).toContain('PAYSYNC_BIDIRECTIONAL bidirectional sync needs a PostgreSQL target (MariaDB and MySQL are one-way targets only)');
+  });
+
   it('an unknown command is a usage error', async () => {
     const err = capture('stderr');
     expect(await main(['captur'])).toBe(2);

@@ -1,4 +1,4 @@
-import type { RowChange } from './row-change';
+import type { ExpectedRow, RowChange } from './row-change';
 import { isNewer } from './row-change';
 
 /**
@@ -10,18 +10,24 @@ import { isNewer } from './row-change';
  */
 export function coalesceByKey(changes: RowChange[]): RowChange[] {
   const newest = new Map<string, RowChange>();
+  /** Keys changed more than once: all their expected rows, in arrival order (one array, no copy per change). */
+  const expected = new Map<string, ExpectedRow[]>();
   for (const change of changes) {
     const id = `${change.table.schema}.${change.table.table}\n${change.rowKey}`;
     const known = newest.get(id);
     if (!known) {
       newest.set(id, change);
-    } else if (isNewer(change.version, known.version)) {
-      newest.set(id, { ...withToastFrom(change, known), expected: [...known.expected, ...change.expected] });
-    } else {
-      newest.set(id, { ...withToastFrom(known, change), expected: [...change.expected, ...known.expected] });
+      continue;
     }
+    let rows = expected.get(id);
+    if (!rows) expected.set(id, (rows = [...known.expected]));
+    rows.push(...change.expected);
+    newest.set(id, isNewer(change.version, known.version) ? withToastFrom(change, known) : withToastFrom(known, change));
   }
-  return [...newest.values()];
+  return [...newest].map(([id, change]) => {
+    const rows = expected.get(id);
+    return rows ? { ...change, expected: rows } : change;
+  });
 }
 
 function withToastFrom(winner: RowChange, older: RowChange): RowChange {
