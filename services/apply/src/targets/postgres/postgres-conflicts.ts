@@ -35,7 +35,7 @@ export async function writeRowsChecked(db: Queryable, table: ResolvedTable, chan
  * found stay locked (FOR UPDATE) until the batch commits, so no local write slips in between the
  * check and the write. One incoming row per expected row of a change.
  */
-export function conflictStatement(table: ResolvedTable): string {
+function conflictStatement(table: ResolvedTable): string {
   const columns = writtenColumns(table);
   const alias = (i: number) => `c${i}`;
   const rowOf = (prefix: string, cast: boolean) => `row(${columns.map((c, i) => (cast ? `${prefix}.${alias(i)}::${c.targetType}` : `${prefix}.${quoteIdent(c.column.name)}`)).join(', ')})::text`;
@@ -67,7 +67,7 @@ export function conflictStatement(table: ResolvedTable): string {
 }
 
 /** A row per expected row of each change; changes with none are not checked. */
-export function conflictParams(table: ResolvedTable, changes: RowChange[]): unknown[] {
+function conflictParams(table: ResolvedTable, changes: RowChange[]): unknown[] {
   const columns = writtenColumns(table);
   const values: (string | null)[][] = columns.map(() => []);
   const keys: string[] = [];
@@ -90,7 +90,7 @@ export function conflictParams(table: ResolvedTable, changes: RowChange[]): unkn
 }
 
 /** The conflicting changes of a batch, with the target row each met (locked until commit). */
-export async function findConflicts(db: Queryable, table: ResolvedTable, changes: RowChange[], sql: string): Promise<Omit<FoundConflict, 'applied'>[]> {
+async function findConflicts(db: Queryable, table: ResolvedTable, changes: RowChange[], sql: string): Promise<Omit<FoundConflict, 'applied'>[]> {
   const { rows } = await db.query<{ row_key: string; target_row: string | null }>(sql, conflictParams(table, changes));
   if (rows.length === 0) return [];
   const byKey = new Map(changes.map((c) => [c.rowKey, c]));
@@ -111,7 +111,7 @@ function conflictReason(targetRow: Record<string, unknown> | null): string {
  * A conflicting change that is not written still moves the key's version on, so an older copy of
  * it (a replay, a re-sent batch) is skipped; deleted says what the target holds for the key.
  */
-export async function keepVersions(db: Queryable, table: ResolvedTable, kept: Omit<FoundConflict, 'applied'>[]): Promise<void> {
+async function keepVersions(db: Queryable, table: ResolvedTable, kept: Omit<FoundConflict, 'applied'>[]): Promise<void> {
   await db.query(
     `INSERT INTO paysync.row_versions AS v (target_table, row_key, lsn, seq, deleted, deleted_at)
      SELECT $1, k, l, s, d, CASE WHEN d THEN now() END FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::boolean[]) AS x(k, l, s, d)
