@@ -6,8 +6,13 @@ import { join } from 'node:path';
 import { freePort } from './free-port';
 import { sleep } from './wait';
 
-/** The stack runs PostgreSQL 15 (scripts/stack): a private cluster is the same server. */
-const PG_BIN = '/usr/lib/postgresql/15/bin';
+/** The stack runs PostgreSQL 15 (scripts/stack): a private cluster is the same server unless asked for 16. */
+const PG15_BIN = '/usr/lib/postgresql/15/bin';
+
+/** PostgreSQL 16's server programs (scripts/stack/postgres16.sh fetches them once into the cache). */
+export function postgres16Bin(): string {
+  return execFileSync('bash', [join(__dirname, '..', '..', 'scripts', 'stack', 'postgres16.sh')], { encoding: 'utf8', timeout: 10 * 60_000 }).trim();
+}
 const USER = 'paysync';
 
 /**
@@ -40,8 +45,8 @@ function asServerUser(program: string, args: string[]): [string, string[]] {
   return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', program, ...args]] : [program, args];
 }
 
-function run(program: string, args: string[]): Promise<string> {
-  const [command, argv] = asServerUser(join(PG_BIN, program), args);
+function run(bin: string, program: string, args: string[]): Promise<string> {
+  const [command, argv] = asServerUser(join(bin, program), args);
   return new Promise((resolve, reject) => {
     execFile(command, argv, { timeout: 120_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${program} ${args.join(' ')} failed: ${err.message}\n${stdout}${stderr}`));
@@ -78,8 +83,9 @@ host    replication  all   127.0.0.1/32   scram-sha-256
 `;
 
 /** initdb into a fresh temp directory and start on a free loopback port; stop() removes it all. */
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
-  if (!existsSync(join(PG_BIN, 'initdb'))) throw new Error(`no PostgreSQL 15 server programs in ${PG_BIN} (npm run stack:up installs them)`);
+/** `bin`: the server programs to run (the stack's PostgreSQL 15 by default; postgres16Bin() for 16). */
+export async function startPrivatePostgres(bin = PG15_BIN): Promise<PrivatePostgres> {
+  if (!existsSync(join(bin, 'initdb'))) throw new Error(`no PostgreSQL server programs in ${bin} (npm run stack:up installs PostgreSQL 15)`);
   const dir = mkdtempSync(join(tmpdir(), 'paysync-pg-'));
   const data = join(dir, 'data');
   const socketDir = join(dir, 'sock');
@@ -90,7 +96,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
 
   const stopNow = (): void => {
     try {
-      if (running) execFileSync(...asServerUser(join(PG_BIN, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']), { stdio: 'ignore' });
+      if (running) execFileSync(...asServerUser(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']), { stdio: 'ignore' });
     } finally {
       running = false;
       rmSync(dir, { recursive: true, force: true });
@@ -100,11 +106,11 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   process.once('exit', stopNow);
 
   const start = async (): Promise<void> => {
-    await run('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '60', 'start']);
+    await run(bin, 'pg_ctl', ['-D', data, '-l', log, '-w', '-t', '60', 'start']);
     running = true;
   };
   const crash = async (): Promise<void> => {
-    await run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+    await run(bin, 'pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
     running = false;
   };
 
@@ -115,7 +121,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       const [uid, gid] = ['-u', '-g'].map((flag) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' })));
       for (const path of [dir, socketDir, join(dir, 'pwfile')]) chownSync(path, uid, gid);
     }
-    await run('initdb', ['-D', data, '-U', USER, `--pwfile=${join(dir, 'pwfile')}`, '-E', 'UTF8', '--locale=C.UTF-8', '--auth-local=trust', '--auth-host=scram-sha-256']);
+    await run(bin, 'initdb', ['-D', data, '-U', USER, `--pwfile=${join(dir, 'pwfile')}`, '-E', 'UTF8', '--locale=C.UTF-8', '--auth-local=trust', '--auth-host=scram-sha-256']);
     writeFileSync(join(data, 'pg_hba.conf'), ACCESS_RULES);
     appendFileSync(join(data, 'postgresql.conf'), "include 'paysync.conf'\n");
     // Another process can take the free port before the server binds it: then try another.

@@ -24,16 +24,22 @@ const identity = (text: string): string => text;
  */
 class ExactTextPgoutputPlugin extends PgoutputPlugin {
   constructor(
-    options: ConstructorParameters<typeof PgoutputPlugin>[0],
+    private readonly pluginOptions: ConstructorParameters<typeof PgoutputPlugin>[0],
     /** Runs on the connected replication session before START_REPLICATION is sent. */
     private readonly beforeStart: (client: Client) => Promise<void>,
+    /** pgoutput's origin = 'none' (PostgreSQL 16+), which the library does not offer. */
+    private readonly skipOrigins = false,
   ) {
-    super(options);
+    super(pluginOptions);
   }
 
   override async start(client: Client, slotName: string, lastLsn: string): Promise<unknown> {
     await this.beforeStart(client);
-    return super.start(client, slotName, lastLsn);
+    if (!this.skipOrigins) return super.start(client, slotName, lastLsn);
+    const { protoVersion, publicationNames, messages } = this.pluginOptions;
+    return client.query(
+      `START_REPLICATION SLOT "${slotName}" LOGICAL ${lastLsn} (proto_version '${protoVersion}', publication_names '${publicationNames.join(',')}', messages '${messages ?? false}', origin 'none')`,
+    );
   }
 
   override parse(buffer: Buffer): Pgoutput.Message {
@@ -62,6 +68,11 @@ export interface ReplicationStreamOptions {
   startLsn?: string;
   /** The source's wal_sender_timeout for this connection (ms); unset keeps the server's. */
   walSenderTimeoutMs?: number;
+  /**
+   * PostgreSQL 16+: the server leaves out every transaction that carries a replication origin
+   * (pgoutput's origin = 'none'), before decoding it for this stream.
+   */
+  skipOrigins?: boolean;
 }
 
 /** The replication connection before it streams: plain SQL (simple protocol, no parameters) runs on it. */
@@ -120,10 +131,14 @@ export class ReplicationStream {
     const go = new Promise<boolean>((resolve) => (this.proceed = resolve));
     let opened!: (client: Client) => void;
     const session = new Promise<Client>((resolve) => (opened = resolve));
-    const plugin = new ExactTextPgoutputPlugin({ protoVersion: 1, publicationNames: [this.options.publication], messages: true }, async (client) => {
-      opened(client);
-      if (!(await go)) throw new Error('the replication stream was stopped before it started');
-    });
+    const plugin = new ExactTextPgoutputPlugin(
+      { protoVersion: 1, publicationNames: [this.options.publication], messages: true },
+      async (client) => {
+        opened(client);
+        if (!(await go)) throw new Error('the replication stream was stopped before it started');
+      },
+      this.options.skipOrigins,
+    );
     const ended = this.options.startLsn ? service.subscribe(plugin, this.options.slot, this.options.startLsn) : service.subscribe(plugin, this.options.slot);
     this.ended = ended.then(() => undefined);
     // Handled here, awaited by start(): a connection lost between open() and start() is not an unhandled rejection.

@@ -53,6 +53,11 @@ export class ApplyMetrics {
     for (const topic of topics) this.deadLetters.inc({ topic }, 0);
   }
 
+  /** The same for conflicts, per source table (0 for ever on a one-way target). */
+  appliesTables(tables: string[]): void {
+    for (const table of tables) for (const resolution of ['applied', 'kept']) this.conflicts.inc({ table, resolution }, 0);
+  }
+
   batchDone(topic: string, partition: number, outcome: BatchOutcome, highWatermark: bigint, seconds: number): void {
     for (const { table, op, count } of outcome.applied) this.rows.inc({ table, op }, count);
     if (outcome.stale > 0) this.stale.inc(outcome.stale);

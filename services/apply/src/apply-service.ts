@@ -80,6 +80,7 @@ export class ApplyService {
             return topicName(config.topicPrefix, schema, table);
           });
     this.metrics.readsTopics(this.topics);
+    this.metrics.appliesTables(config.tables);
   }
 
   get deadLetterTopic(): string {

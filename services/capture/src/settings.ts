@@ -1,4 +1,4 @@
-import { columnPolicySettings, flag, httpSettings, integer, kafkaSettings, sourceSettings, text } from '@paysync/config';
+import { columnPolicySettings, flag, httpSettings, integer, kafkaSettings, sourceSettings, text, withCrossCheck } from '@paysync/config';
 
 const PG_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -85,4 +85,12 @@ export const captureSettings = {
     description: 'Drop the transactions paysync apply wrote into this database (their replication origin starts with paysync.apply.), so in bidirectional sync a change does not echo back to the side it came from. Off by default so cascades (A -> B -> C) keep working. Needs every captured table at REPLICA IDENTITY FULL (apply\'s conflict check compares the other side\'s before image).',
     default: false,
   }),
+  skipOriginsAtSource: withCrossCheck(
+    flag('PAYSYNC_SKIP_ORIGINS_AT_SOURCE', {
+      description:
+        "PostgreSQL 16 or later, with PAYSYNC_SKIP_APPLIED_CHANGES: the source itself leaves out every transaction carrying a replication origin before decoding it for capture (pgoutput's origin = 'none'), so capture receives none of apply's writes. It leaves out every origin's, not only paysync's: a PostgreSQL subscription or another tool replicating into this database is then not captured either. Capture stops at start on an older PostgreSQL.",
+      default: false,
+    }),
+    (on, valueOf) => (on && valueOf('PAYSYNC_SKIP_APPLIED_CHANGES') !== true ? 'needs PAYSYNC_SKIP_APPLIED_CHANGES=true (the source then leaves out what capture would drop)' : undefined),
+  ),
 };

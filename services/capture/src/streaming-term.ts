@@ -126,6 +126,7 @@ export class StreamingTerm {
       publication: config.publication,
       applicationName: `paysync-capture-${config.slot}`,
       walSenderTimeoutMs: config.walSenderTimeoutMs || undefined,
+      skipOrigins: config.skipOriginsAtSource,
     });
     this.stream = stream;
     const session = await stream.open();

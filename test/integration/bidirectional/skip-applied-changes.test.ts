@@ -4,6 +4,7 @@ import { CaptureFixture } from '../../support/capture-fixture';
 import { uniqueName } from '../../support/fixtures';
 import { httpAddressOf, sampleValue, scrapeMetrics } from '../../support/metrics-scrape';
 import { exitedByItself } from '../../support/paysync-process';
+import { writeUnderOrigin } from '../../support/origin-writes';
 import { readTopic } from '../../support/topic-reader';
 import { waitUntil } from '../../support/wait';
 
@@ -34,26 +35,6 @@ describe('capture with PAYSYNC_SKIP_APPLIED_CHANGES (echo suppression)', () => {
     await fixture.cleanup();
   });
 
-  /**
-   * Runs each statement as its own transaction in a session marked with `origin`, as apply marks
-   * its writes. Returns the WAL insert position inside the last one, just before its commit record.
-   */
-  async function writeUnderOrigin(origin: string, statements: string[]): Promise<bigint> {
-    const client = await fixture.db.pool.connect();
-    try {
-      await client.query('SELECT pg_replication_origin_session_setup($1)', [origin]);
-      for (const statement of statements.slice(0, -1)) await client.query(statement);
-      await client.query('BEGIN');
-      await client.query(statements[statements.length - 1]);
-      const { rows } = await client.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn() AS lsn');
-      await client.query('COMMIT');
-      return lsnToBigInt(rows[0].lsn);
-    } finally {
-      await client.query('SELECT pg_replication_origin_session_reset()').catch(() => undefined);
-      client.release();
-    }
-  }
-
   it('refuses to start, exit 2, naming a table without REPLICA IDENTITY FULL, before creating anything', async () => {
     const slot = uniqueName('slot');
     const publication = uniqueName('pub');
@@ -78,8 +59,8 @@ describe('capture with PAYSYNC_SKIP_APPLIED_CHANGES (echo suppression)', () => {
 
     await fixture.db.pool.query(`INSERT INTO ${TABLE} VALUES (1, 'plain'), (2, 'plain')`);
     await fixture.db.pool.query(`UPDATE ${TABLE} SET note = 'plain, updated' WHERE id = 1`);
-    await writeUnderOrigin(foreignOrigin, [`INSERT INTO ${TABLE} VALUES (3, 'another tool')`]);
-    const insideLastApplied = await writeUnderOrigin(applyOrigin, [
+    await writeUnderOrigin(fixture.db.pool, foreignOrigin, [`INSERT INTO ${TABLE} VALUES (3, 'another tool')`]);
+    const insideLastApplied = await writeUnderOrigin(fixture.db.pool, applyOrigin, [
       `INSERT INTO ${TABLE} VALUES (101, 'applied'), (102, 'applied')`,
       `UPDATE ${TABLE} SET note = 'applied, updated' WHERE id = 101`,
       `DELETE FROM ${TABLE} WHERE id = 102`,

@@ -2,6 +2,7 @@ import { qualifiedName, quoteIdent, type Queryable } from '@paysync/postgres';
 import { splitTableName } from '../table-name';
 import { checkBookkeeping } from './bookkeeping-checks';
 import { checkFullReplicaIdentity } from './full-replica-identity-check';
+import { checkOriginFilter } from './origin-filter-check';
 import { firstRow, PreflightError, type PreflightProblem } from './preflight-problem';
 import { checkPublication } from './publication-checks';
 
@@ -10,6 +11,7 @@ export interface PreflightInput {
   slot: string;
   publication: string;
   skipAppliedChanges: boolean;
+  skipOriginsAtSource: boolean;
 }
 
 /** Who capture runs as, for the checks and the statements that fix them. */
@@ -25,7 +27,7 @@ export interface SourceRole {
  * role's privileges (replication, logical messages, each table, the publication, capture's own
  * schema), and for each table that it exists and identifies its rows in the WAL. All problems are
  * reported together, each with the statement or setting that fixes it. Once they pass, the tables
- * must also suit PAYSYNC_SKIP_APPLIED_CHANGES when it is on.
+ * must also suit PAYSYNC_SKIP_APPLIED_CHANGES and PAYSYNC_SKIP_ORIGINS_AT_SOURCE when they are on.
  */
 export async function runPreflightChecks(db: Queryable, input: PreflightInput): Promise<void> {
   const problems: PreflightProblem[] = [];
@@ -90,6 +92,7 @@ export async function runPreflightChecks(db: Queryable, input: PreflightInput): 
   problems.push(...(await checkBookkeeping(db, role)));
   if (problems.length > 0) throw new PreflightError(problems);
   if (input.skipAppliedChanges) await checkFullReplicaIdentity(db, input.tables);
+  if (input.skipOriginsAtSource) await checkOriginFilter(db);
 }
 
 /** One table: it exists, is a table with a key whose changes carry it, and the role reads all its rows. */
