@@ -1,9 +1,8 @@
-import { codecFor } from '@paysync/contract';
 import { quoteIdent, type Queryable } from '@paysync/postgres';
 import type { RowChange } from '../../changes/row-change';
 import { writesConflictingChange, type ConflictPolicy, type FoundConflict } from '../../conflicts/conflict';
 import type { ApplyResult, ResolvedTable } from '../target';
-import { targetOf, writeRows, writtenColumns } from './postgres-row-writer';
+import { columnTexts, keyColumnIndex, targetOf, writeRows, writtenColumns } from './postgres-row-writer';
 
 /**
  * A table's changes into a target also written by its own users: the conflicting ones found first,
@@ -41,8 +40,7 @@ function conflictStatement(table: ResolvedTable): string {
   const rowOf = (prefix: string, cast: boolean) => `row(${columns.map((c, i) => (cast ? `${prefix}.${alias(i)}::${c.targetType}` : `${prefix}.${quoteIdent(c.column.name)}`)).join(', ')})::text`;
   const keyMatch = table.primaryKey
     .map((k) => {
-      const i = columns.findIndex((c) => c.column.name === k);
-      if (i < 0) throw new Error(`key column ${k} of ${table.label} is not in the source's records`);
+      const i = keyColumnIndex(table, columns, k);
       return `t.${quoteIdent(k)} = f.${alias(i)}::${columns[i].targetType}`;
     })
     .join(' AND ');
@@ -68,25 +66,15 @@ function conflictStatement(table: ResolvedTable): string {
 
 /** A row per expected row of each change; changes with none are not checked. */
 function conflictParams(table: ResolvedTable, changes: RowChange[]): unknown[] {
-  const columns = writtenColumns(table);
-  const values: (string | null)[][] = columns.map(() => []);
-  const keys: string[] = [];
-  const lsns: string[] = [];
-  const seqs: string[] = [];
-  const absentOk: boolean[] = [];
-  for (const change of changes) {
-    for (const expected of change.expected) {
-      keys.push(change.rowKey);
-      lsns.push(change.version.lsn.toString());
-      seqs.push(change.version.seq.toString());
-      absentOk.push(expected.absentOk);
-      columns.forEach((c, i) => {
-        const value = expected.row[c.field];
-        values[i].push(value === null || value === undefined ? null : codecFor(c.column).toPgText(value));
-      });
-    }
-  }
-  return [table.label, keys, lsns, seqs, absentOk, ...values];
+  const rows = changes.flatMap((change) => change.expected.map((expected) => ({ change, expected })));
+  return [
+    table.label,
+    rows.map((r) => r.change.rowKey),
+    rows.map((r) => r.change.version.lsn.toString()),
+    rows.map((r) => r.change.version.seq.toString()),
+    rows.map((r) => r.expected.absentOk),
+    ...columnTexts(writtenColumns(table), rows.map((r) => r.expected.row)),
+  ];
 }
 
 /** The conflicting changes of a batch, with the target row each met (locked until commit). */

@@ -1,4 +1,4 @@
-import { codecFor, type ColumnShape } from '@paysync/contract';
+import { codecFor, type ColumnShape, type Row } from '@paysync/contract';
 import { qualifiedName, quoteIdent, type Queryable } from '@paysync/postgres';
 import { byUnchangedColumns, type RowChange, type Version } from '../../changes/row-change';
 import type { ApplyResult, ResolvedTable } from '../target';
@@ -21,6 +21,25 @@ export function targetOf(table: ResolvedTable): string {
   return qualifiedName(table.name.schema ?? 'public', table.name.table);
 }
 
+/** Where a key column is among the written ones (the records must carry every key column). */
+export function keyColumnIndex(table: ResolvedTable, columns: WrittenColumn[], name: string): number {
+  const index = columns.findIndex((c) => c.column.name === name);
+  if (index < 0) throw new Error(`key column ${name} of ${table.label} is not in the source's records`);
+  return index;
+}
+
+/** One text[] parameter per column: each row's value as PostgreSQL text (null for a null or a value the row lacks). */
+export function columnTexts(columns: WrittenColumn[], rows: Row[]): (string | null)[][] {
+  const values: (string | null)[][] = columns.map(() => []);
+  for (const row of rows) {
+    columns.forEach((c, i) => {
+      const value = row[c.field];
+      values[i].push(value === null || value === undefined ? null : codecFor(c.column).toPgText(value));
+    });
+  }
+  return values;
+}
+
 /**
  * One statement per table and batch: the version guard (paysync.row_versions), the upserts and
  * the deletes, as data-modifying CTEs over unnest()ed arrays. Only keys whose version advanced
@@ -36,11 +55,6 @@ export function upsertStatement(table: ResolvedTable, unchanged: ReadonlySet<str
   const incoming = `SELECT * FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::boolean[], ${columns.map((_, i) => param(i)).join(', ')})
       AS i(paysync_row_key, paysync_lsn, paysync_seq, paysync_deleted, ${columns.map((_, i) => alias(i)).join(', ')})`;
   const cast = (i: number) => `i.${alias(i)}::${columns[i].targetType}`;
-  const indexOf = (name: string) => {
-    const index = columns.findIndex((c) => c.column.name === name);
-    if (index < 0) throw new Error(`key column ${name} of ${table.label} is not in the source's records`);
-    return index;
-  };
   const updatable = columns.filter((c) => !keyColumns.includes(c.column.name) && !unchanged.has(c.field));
   const onConflict = updatable.length > 0
     ? `DO UPDATE SET ${updatable.map((c) => `${quoteIdent(c.column.name)} = excluded.${quoteIdent(c.column.name)}`).join(', ')}`
@@ -62,29 +76,20 @@ export function upsertStatement(table: ResolvedTable, unchanged: ReadonlySet<str
       RETURNING 1),
     removed AS (
       DELETE FROM ${target} AS t USING incoming i JOIN winners w ON w.row_key = i.paysync_row_key
-       WHERE i.paysync_deleted AND ${keyColumns.map((k) => `t.${quoteIdent(k)} = ${cast(indexOf(k))}`).join(' AND ')}
+       WHERE i.paysync_deleted AND ${keyColumns.map((k) => `t.${quoteIdent(k)} = ${cast(keyColumnIndex(table, columns, k))}`).join(' AND ')}
       RETURNING 1)
     SELECT (SELECT count(*) FROM winners) AS applied, (SELECT count(*) FROM upserted) AS upserted, (SELECT count(*) FROM removed) AS removed`;
 }
 
 /** The statement's parameters: version columns, then each column's values as PostgreSQL text. */
 export function upsertParams(table: ResolvedTable, changes: RowChange[]): unknown[] {
-  const columns = writtenColumns(table);
-  const values: (string | null)[][] = columns.map(() => []);
-  for (const change of changes) {
-    const source = change.row ?? change.key;
-    columns.forEach((c, i) => {
-      const value = source[c.field];
-      values[i].push(value === null || value === undefined ? null : codecFor(c.column).toPgText(value));
-    });
-  }
   return [
     table.label,
     changes.map((c) => c.rowKey),
     changes.map((c) => c.version.lsn.toString()),
     changes.map((c) => c.version.seq.toString()),
     changes.map((c) => c.row === null),
-    ...values,
+    ...columnTexts(writtenColumns(table), changes.map((c) => c.row ?? c.key)),
   ];
 }
 
