@@ -1,3 +1,5 @@
+// First: it replaces two kafkajs modules before kafkajs loads them (see the file).
+import './kafkajs-hot-paths';
 export type { Kafka } from 'kafkajs';
 export { ConfigResourceTypes } from 'kafkajs';
 export * from './kafka-client';

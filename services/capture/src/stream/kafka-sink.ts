@@ -14,10 +14,7 @@ export interface KafkaSinkOptions {
   maxInFlightBytes: number;
   /** A batch is closed and sent at this many bytes ... */
   maxBatchBytes: number;
-  /**
-   * ... or this many messages (kafkajs groups a batch per partition by copying an array for every
-   * message, so a send's cost and garbage grow with the square of its message count) ...
-   */
+  /** ... or this many messages ... */
   maxBatchMessages: number;
   /** ... or after this long since its first message. */
   lingerMs: number;
