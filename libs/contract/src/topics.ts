@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { md5FirstWord } from './md5-first-word';
 
 /** Kafka topic and registry subject names of the event contract (Debezium's conventions). */
 const UNSAFE = /[^A-Za-z0-9._-]/g;
@@ -37,8 +37,8 @@ export const COMMIT_MARKER_HEADER = 'paysync.commit.lsn';
  * so one row's history stays in one partition and in order, whatever schema id the key carries.
  */
 export function partitionOf(keyText: string, partitions: number): number {
-  // The one-shot hash: the same digest as createHash('md5'), without a Hash object per row.
-  return hash('md5', keyText, 'buffer').readUInt32BE(0) % partitions;
+  // The first four bytes of the MD5 digest, big-endian.
+  return md5FirstWord(keyText) % partitions;
 }
 
 /** Where apply records the conflicts it finds in a target also written by its own users (bidirectional sync). */
