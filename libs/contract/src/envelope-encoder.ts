@@ -162,11 +162,12 @@ class Writer {
   }
 
   bigint(n: bigint): void {
-    if (typeof n !== 'bigint' || n < LONG_MIN || n >= LONG_END) throw new Error(`invalid "long": ${String(n)}`);
-    if (n <= DOUBLE_SAFE && n >= -DOUBLE_SAFE) {
+    // The usual case first: two comparisons, then double arithmetic.
+    if (typeof n === 'bigint' && n <= DOUBLE_SAFE && n >= -DOUBLE_SAFE) {
       this.long(Number(n));
       return;
     }
+    if (typeof n !== 'bigint' || n < LONG_MIN || n >= LONG_END) throw new Error(`invalid "long": ${String(n)}`);
     if (!this.room(10)) {
       this.pos += 10;
       return;

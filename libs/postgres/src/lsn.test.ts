@@ -6,6 +6,10 @@ describe('LSN', () => {
     expect(bigIntToLsn(0x16b374d848n)).toBe('16/B374D848');
     expect(bigIntToLsn(lsnToBigInt('1/0') - 1n)).toBe('0/FFFFFFFF');
     expect(bigIntToLsn(lsnToBigInt('FFFFFFFF/FFFFFFFF'))).toBe('FFFFFFFF/FFFFFFFF');
+    // Either side of 2^53, where the double fast path ends.
+    expect(lsnToBigInt('1FFFFF/FFFFFFFF')).toBe(2n ** 53n - 1n);
+    expect(lsnToBigInt('200000/0')).toBe(2n ** 53n);
+    expect(lsnToBigInt('200000/1')).toBe(2n ** 53n + 1n);
   });
 
   it('rejects what is not an LSN', () => {

@@ -24,12 +24,23 @@ export class CaptureMetrics implements ProcessorListener, SnapshotListener {
   readonly skippedAppliedChanges: Counter<'table'>;
   /** The requests of paysync snapshot: counted across streaming terms, each term serving its own. */
   readonly snapshotRequests: SnapshotRequestMetrics;
+  private readonly eventCounters = new Map<string, Map<string, { inc(): void }>>();
+  private lastEventMs: number | undefined;
 
   /** `streaming` is asked at every scrape: the answer is as fresh as the replica's lease check. */
   constructor(registry: Registry, streaming: () => boolean) {
     const registers = [registry];
     this.events = new Counter({ name: 'paysync_capture_events_total', help: 'Change events sent to Kafka, by table and op (c u d t r).', labelNames: ['table', 'op'], registers });
-    this.lastEvent = new Gauge({ name: 'paysync_capture_last_event_timestamp_seconds', help: 'Unix time capture last handed a change event to Kafka (any table): it stops moving when nothing is captured.', registers });
+    const lastEventMs = (): number | undefined => this.lastEventMs;
+    this.lastEvent = new Gauge({
+      name: 'paysync_capture_last_event_timestamp_seconds',
+      help: 'Unix time capture last handed a change event to Kafka (any table): it stops moving when nothing is captured.',
+      registers,
+      collect() {
+        const ms = lastEventMs();
+        if (ms !== undefined) this.set(ms / 1000);
+      },
+    });
     this.lagSeconds = new Gauge({ name: 'paysync_capture_lag_seconds', help: 'Seconds between the newest processed commit (or heartbeat) on the source and its processing.', registers });
     this.lagBytes = new Gauge({ name: 'paysync_capture_lag_bytes', help: 'WAL bytes between the server\'s current position and what capture has processed.', registers });
     this.retainedWalBytes = new Gauge({ name: 'paysync_capture_retained_wal_bytes', help: 'WAL the source keeps on disk for this slot (current LSN - restart_lsn).', registers });
@@ -70,9 +81,17 @@ export class CaptureMetrics implements ProcessorListener, SnapshotListener {
     this.snapshotRequests = new SnapshotRequestMetrics(registry);
   }
 
+  /**
+   * Once per captured row, so its label lookup is done once per table and op (prom-client hashes
+   * the labels on every inc), and the time of the last event is read at scrape time.
+   */
   event(table: string, op: string): void {
-    this.events.inc({ table, op });
-    this.lastEvent.set(Date.now() / 1000);
+    let ops = this.eventCounters.get(table);
+    if (!ops) this.eventCounters.set(table, (ops = new Map()));
+    let counter = ops.get(op);
+    if (!counter) ops.set(op, (counter = this.events.labels(table, op)));
+    counter.inc();
+    this.lastEventMs = Date.now();
   }
 
   committed(commitTimeMs: number): void {

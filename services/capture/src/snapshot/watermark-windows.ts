@@ -40,6 +40,12 @@ export class WatermarkWindows {
     if (window) window.open = true;
   }
 
+  /** Whether a window of `table` is open: only then does a streamed change's key need working out. */
+  watching(table: string): boolean {
+    for (const window of this.windows.values()) if (window.open && window.table === table) return true;
+    return false;
+  }
+
   /** A streamed change to `table` with this key (call for old and new keys of a key change). */
   touched(table: string, keyText: string): void {
     for (const window of this.windows.values()) if (window.open && window.table === table) window.touched.add(keyText);

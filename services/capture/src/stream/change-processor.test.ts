@@ -165,6 +165,9 @@ describe('ChangeProcessor with PAYSYNC_SKIP_APPLIED_CHANGES', () => {
     const acknowledger = { safeUpTo: (lsn: string) => void safe.push(lsn) } as unknown as LsnAcknowledger;
     const listener: ProcessorListener = { event: () => undefined, committed: () => undefined, heartbeat: () => undefined, schemaChanged: () => undefined, skippedAppliedChange: (table) => void skipped.push(table) };
     const windows = new WatermarkWindows();
+    // A snapshot chunk of the table is being read: its window must hear of every key the transaction changes.
+    windows.register({ id: 'chunk', table: 'public.accounts', onHighWatermark: async () => undefined });
+    windows.lowWatermark('chunk');
     const touched = jest.spyOn(windows, 'touched');
     const truncated = jest.spyOn(windows, 'truncated');
     const processor = new ChangeProcessor({ database: 'db', name: 'pay' }, codecs, async () => shape, sink, acknowledger, windows, listener, 'pay.transactions', undefined, undefined, skipAppliedChanges);

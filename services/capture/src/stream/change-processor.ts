@@ -166,7 +166,7 @@ export class ChangeProcessor {
   private async onRowChange(relationOid: number, before: RawTuple | null, after: RawTuple | null, op: 'c' | 'u' | 'd'): Promise<void> {
     const codec = this.codecOf(relationOid);
     const keySource = (after ?? before) as RawTuple;
-    this.windows.touched(codec.table, keyText(codec, keySource));
+    if (this.windows.watching(codec.table)) this.windows.touched(codec.table, keyText(codec, keySource));
     if (this.tx?.skipped) return this.listener.skippedAppliedChange(codec.table);
     const decodedBefore = before ? decodeTuple(codec, before) : null;
     const decodedAfter = after ? completedFrom(decodeTuple(codec, after), decodedBefore) : null;
