@@ -16,7 +16,7 @@ export interface SnapshotEmitter {
   acknowledged(): Promise<void>;
 }
 
-/** One acknowledged chunk: where it ended and what it read and sent. */
+/** One copied chunk: where it ended and what it read and sent. */
 export interface CopiedChunk {
   /** Primary-key values (PostgreSQL text) of its last row; `after` again when it read none. */
   lastKey: string[] | null;
@@ -35,7 +35,8 @@ export interface SnapshotListener {
 /**
  * Copies a table in primary-key order, one short chunk at a time, each read between a low and a
  * high watermark written into the WAL (Netflix DBLog). No long transaction is held; progress is
- * saved after each chunk is acknowledged by Kafka, so a restart resumes at the next chunk.
+ * saved after each chunk is acknowledged by Kafka, so a restart resumes at the next chunk. The
+ * next chunk is read while Kafka acknowledges one, so a copy does not wait on both in turn.
  */
 export class WatermarkSnapshotter {
   private stopped = false;
@@ -58,17 +59,21 @@ export class WatermarkSnapshotter {
   async snapshotTable(codec: TableCodec, resumeFrom: TableProgress | undefined): Promise<void> {
     let lastKey = resumeFrom?.lastKey ?? null;
     let rowsDone = resumeFrom?.rows ?? 0;
+    let saved: Promise<void> = Promise.resolve();
     while (!this.stopped) {
-      const chunk = await this.copyChunk(codec, lastKey, null);
+      // The previous chunk waits for Kafka while this one is read: one chunk ahead at most, and
+      // Promise.all ends the copy at the first failure of either, leaving the other's handled.
+      const [{ chunk, acknowledged }] = await Promise.all([this.pushThenAcknowledge(codec, lastKey), saved]);
       lastKey = chunk.lastKey;
       rowsDone += chunk.read;
-      await this.progress.save({ table: codec.table, lastKey, rows: rowsDone, done: chunk.done });
-      this.listener.chunkDone(codec.table, chunk.read);
+      saved = this.saveOnceAcknowledged(acknowledged, { table: codec.table, lastKey, rows: rowsDone, done: chunk.done }, chunk.read);
       if (chunk.done) {
+        await saved;
         this.listener.tableDone(codec.table);
         return;
       }
     }
+    await saved;
   }
 
   /**
@@ -77,11 +82,36 @@ export class WatermarkSnapshotter {
    * caller may save the returned position.
    */
   async copyChunk(codec: TableCodec, after: string[] | null, predicate: string | null): Promise<CopiedChunk> {
+    const chunk = await this.pushChunk(codec, after, predicate);
+    await this.emitter.acknowledged();
+    return chunk;
+  }
+
+  /** The chunk after `after` (as copyChunk), resolved once its rows are pushed to the sink, before Kafka acknowledged them. */
+  private async pushChunk(codec: TableCodec, after: string[] | null, predicate: string | null): Promise<CopiedChunk> {
     const { sql, params } = chunkQuery({ schema: codec.sourceShape.schema, table: codec.sourceShape.table, keyColumns: codec.keyColumns }, after, predicate, this.chunkRows);
     const { read, sent } = await this.readChunk(codec, sql, params);
-    await this.emitter.acknowledged();
     const last = read.length > 0 ? read[read.length - 1].raw : undefined;
     return { lastKey: last ? codec.keyColumns.map((c) => last[c] as string) : after, read: read.length, sent, done: read.length < this.chunkRows };
+  }
+
+  /**
+   * Pushes the next chunk and asks for its acknowledgement at once, so that it covers this chunk
+   * but not the next one. The acknowledgement is awaited only after the previous chunk is saved;
+   * its failure is seen then, not reported as unhandled meanwhile.
+   */
+  private async pushThenAcknowledge(codec: TableCodec, after: string[] | null): Promise<{ chunk: CopiedChunk; acknowledged: Promise<void> }> {
+    const chunk = await this.pushChunk(codec, after, null);
+    const acknowledged = this.emitter.acknowledged();
+    acknowledged.catch(() => undefined);
+    return { chunk, acknowledged };
+  }
+
+  /** Saves a chunk's position once Kafka has it: a restart resumes after it, never after a chunk Kafka may not have. */
+  private async saveOnceAcknowledged(acknowledged: Promise<void>, position: TableProgress, read: number): Promise<void> {
+    await acknowledged;
+    await this.progress.save(position);
+    this.listener.chunkDone(position.table, read);
   }
 
   /**
