@@ -59,6 +59,7 @@ describe('envelopeEncoder', () => {
     ['0.1-style fields left out', envelope({ transaction: undefined, ts_us: undefined, ts_ns: undefined }, { name: undefined, sequence: undefined, ts_us: undefined, ts_ns: undefined, xmin: undefined })],
     ['a boolean snapshot (0.1)', envelope({}, { snapshot: true })],
     ['longs past 2^52 and negative', envelope({ ts_ns: 2n ** 63n - 1n }, { lsn: 2n ** 62n + 1n, seq: 2n ** 53n + 3n, txId: -(2n ** 63n), xmin: -(2n ** 52n) - 1n, ts_ms: 2n ** 52n, ts_us: -(2n ** 52n) })],
+    ['a row with fields null and left out', envelope({ after: (({ blob: _left, ...rest }) => ({ ...rest, day: null }))(row(5, null)) })],
     ['non-ASCII strings', envelope({ after: row(2, 'Grüße 💸 "q" \\ ñ') }, { db: 'zahlungsverkehr_ü', table: 'paiements_é' })],
     ['a row larger than the first buffer', envelope({ after: row(3, 'x'.repeat(100_000)) })],
     ['a row larger still', envelope({ before: row(3, 'y'.repeat(300_000)), after: row(3, 'x'.repeat(200_000)), op: 'u' })],

@@ -1,12 +1,17 @@
 import { types, type Type } from 'avsc';
 
+/**
+ * The eight bytes a long is handed to avsc in. avsc zigzag-encodes them before it asks for the
+ * next long, so one buffer serves every write: no allocation per int8 value.
+ */
+const scratch = Buffer.alloc(8);
+
 /** Avro `long` as JS BigInt: ids, LSNs and microsecond timestamps above 2^53 stay exact. */
 export const BigIntLong = types.LongType.__with({
   fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
   toBuffer: (n: bigint) => {
-    const buf = Buffer.alloc(8);
-    buf.writeBigInt64LE(n);
-    return buf;
+    scratch.writeBigInt64LE(n);
+    return scratch;
   },
   fromJSON: (json: unknown) => BigInt(json as string | number),
   toJSON: (n: bigint) => Number(n),

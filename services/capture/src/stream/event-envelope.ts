@@ -22,10 +22,21 @@ export interface EventVersion {
   transaction?: TransactionBlock;
 }
 
+/** The commit time in ms and ns, kept for the last commit time seen: every row of a transaction shares it. */
+let commitTimes = { us: -1n, ms: 0n, ns: 0n };
+
+function commitTimesOf(tsUs: bigint): typeof commitTimes {
+  if (commitTimes.us !== tsUs) commitTimes = { us: tsUs, ms: tsUs / 1000n, ns: tsUs * 1000n };
+  return commitTimes;
+}
+
 /** A streamed event carries its position (Debezium's sequence and transaction block); a snapshot row does not. */
 export function changeEnvelope(origin: EventOrigin, codec: TableCodec, op: ChangeEnvelope['op'], before: Row | null, after: Row | null, version: EventVersion): ChangeEnvelope {
   const position = version.position;
-  const nowUs = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
+  // Microseconds since 1970 stay below 2^53 for millennia: ms and us in double arithmetic, one BigInt multiply for ns.
+  const nowUsNumber = Math.round((performance.timeOrigin + performance.now()) * 1000);
+  const nowUs = BigInt(nowUsNumber);
+  const committed = commitTimesOf(version.tsUs);
   return {
     before,
     after,
@@ -34,12 +45,12 @@ export function changeEnvelope(origin: EventOrigin, codec: TableCodec, op: Chang
       version: CONTRACT_VERSION,
       connector: 'paysync',
       name: origin.name,
-      ts_ms: version.tsUs / 1000n,
+      ts_ms: committed.ms,
       snapshot: position ? 'false' : 'incremental',
       db: origin.database,
       sequence: position ? JSON.stringify([position.lastCommitLsn?.toString() ?? null, position.eventLsn.toString()]) : null,
       ts_us: version.tsUs,
-      ts_ns: version.tsUs * 1000n,
+      ts_ns: committed.ns,
       schema: codec.shape.schema,
       table: codec.shape.table,
       txId: version.txId,
@@ -48,7 +59,7 @@ export function changeEnvelope(origin: EventOrigin, codec: TableCodec, op: Chang
       seq: version.seq,
     },
     transaction: version.transaction ?? null,
-    ts_ms: nowUs / 1000n,
+    ts_ms: BigInt(Math.floor(nowUsNumber / 1000)),
     ts_us: nowUs,
     ts_ns: nowUs * 1000n,
     unchanged_toast: [],
