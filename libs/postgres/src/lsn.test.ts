@@ -1,4 +1,4 @@
-import { bigIntToLsn, lsnToBigInt } from './lsn';
+import { bigIntToLsn, lsnToBigInt, lsnToDecimal } from './lsn';
 
 describe('LSN', () => {
   it('converts exactly both ways, across the 32-bit boundary', () => {
@@ -10,6 +10,11 @@ describe('LSN', () => {
     expect(lsnToBigInt('1FFFFF/FFFFFFFF')).toBe(2n ** 53n - 1n);
     expect(lsnToBigInt('200000/0')).toBe(2n ** 53n);
     expect(lsnToBigInt('200000/1')).toBe(2n ** 53n + 1n);
+  });
+
+  it('prints the same decimal as the BigInt, either side of 2^53', () => {
+    for (const lsn of ['0/0', '16/B374D848', '1FFFFF/FFFFFFFF', '200000/0', 'FFFFFFFF/FFFFFFFF']) expect(lsnToDecimal(lsn)).toBe(lsnToBigInt(lsn).toString());
+    expect(() => lsnToDecimal('16-B3')).toThrow('not an LSN');
   });
 
   it('rejects what is not an LSN', () => {

@@ -24,13 +24,21 @@ export class CaptureMetrics implements ProcessorListener, SnapshotListener {
   readonly skippedAppliedChanges: Counter<'table'>;
   /** The requests of paysync snapshot: counted across streaming terms, each term serving its own. */
   readonly snapshotRequests: SnapshotRequestMetrics;
-  private readonly eventCounters = new Map<string, Map<string, { inc(): void }>>();
+  /** Events counted since the counter was last read, by table and op. */
+  private readonly pendingEvents = new Map<string, Map<string, number>>();
   private lastEventMs: number | undefined;
 
   /** `streaming` is asked at every scrape: the answer is as fresh as the replica's lease check. */
   constructor(registry: Registry, streaming: () => boolean) {
     const registers = [registry];
-    this.events = new Counter({ name: 'paysync_capture_events_total', help: 'Change events sent to Kafka, by table and op (c u d t r).', labelNames: ['table', 'op'], registers });
+    const addPendingEvents = (): void => this.addPendingEvents();
+    this.events = new Counter({
+      name: 'paysync_capture_events_total',
+      help: 'Change events sent to Kafka, by table and op (c u d t r).',
+      labelNames: ['table', 'op'],
+      registers,
+      collect: addPendingEvents,
+    });
     const lastEventMs = (): number | undefined => this.lastEventMs;
     this.lastEvent = new Gauge({
       name: 'paysync_capture_last_event_timestamp_seconds',
@@ -82,16 +90,19 @@ export class CaptureMetrics implements ProcessorListener, SnapshotListener {
   }
 
   /**
-   * Once per captured row, so its label lookup is done once per table and op (prom-client hashes
-   * the labels on every inc), and the time of the last event is read at scrape time.
+   * Once per captured row, so it only adds to a plain count per table and op; the counter takes
+   * the counts when it is read (a scrape), as does the time of the last event.
    */
   event(table: string, op: string): void {
-    let ops = this.eventCounters.get(table);
-    if (!ops) this.eventCounters.set(table, (ops = new Map()));
-    let counter = ops.get(op);
-    if (!counter) ops.set(op, (counter = this.events.labels(table, op)));
-    counter.inc();
+    let ops = this.pendingEvents.get(table);
+    if (!ops) this.pendingEvents.set(table, (ops = new Map()));
+    ops.set(op, (ops.get(op) ?? 0) + 1);
     this.lastEventMs = Date.now();
+  }
+
+  private addPendingEvents(): void {
+    for (const [table, ops] of this.pendingEvents) for (const [op, count] of ops) this.events.inc({ table, op }, count);
+    this.pendingEvents.clear();
   }
 
   committed(commitTimeMs: number): void {

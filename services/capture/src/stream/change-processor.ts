@@ -8,7 +8,7 @@ import {
   type RereadRequest,
 } from '@paysync/contract';
 import type { Message } from '@paysync/kafka';
-import { lsnToBigInt, type Pgoutput, type RawTuple } from '@paysync/postgres';
+import { lsnToBigInt, lsnToDecimal, type Pgoutput, type RawTuple } from '@paysync/postgres';
 import type { ChunkRow, WatermarkWindows } from '../snapshot/watermark-windows';
 import { WATERMARK_PREFIX } from '../snapshot/watermark-snapshotter';
 import type { KafkaSink } from './kafka-sink';
@@ -57,10 +57,10 @@ export class ChangeProcessor {
   private readonly codecByRelation = new Map<number, TableCodec>();
   /** Changes copied to the transaction topic since its last commit marker. */
   private unmarkedChanges = 0;
-  /** The commit LSN of the last transaction seen: the first half of Debezium's source.sequence. */
-  private lastCommitLsn: bigint | null = null;
-  /** The WAL position of the message being processed. */
-  private eventLsn = 0n;
+  /** The commit LSN of the last transaction seen, as source.sequence's JSON shows it first: null or a quoted decimal. */
+  private lastCommitInSequence = 'null';
+  /** The WAL position of the message being processed (parsed only for the row changes that carry it). */
+  private eventLsn = '0/0';
 
   constructor(
     private readonly origin: EventOrigin,
@@ -81,7 +81,7 @@ export class ChangeProcessor {
   ) {}
 
   async onMessage(lsn: string, message: Pgoutput.Message): Promise<void> {
-    this.eventLsn = lsnToBigInt(lsn);
+    this.eventLsn = lsn;
     switch (message.tag) {
       case 'begin': {
         const commitLsn = lsnToBigInt(message.commitLsn ?? lsn);
@@ -109,7 +109,7 @@ export class ChangeProcessor {
         const commitTimeMs = Number((this.tx?.commitTimeUs ?? 0n) / 1000n);
         const commitLsn = this.tx?.lsn ?? lsnToBigInt(end);
         await this.markCommit(commitLsn);
-        this.lastCommitLsn = commitLsn;
+        this.lastCommitInSequence = `"${commitLsn}"`;
         this.tx = undefined;
         this.sink.mark(() => this.acknowledger.safeUpTo(end));
         this.listener.committed(commitTimeMs);
@@ -144,7 +144,8 @@ export class ChangeProcessor {
       seq: tx.seq,
       txId: tx.xid,
       tsUs: tx.commitTimeUs,
-      position: { eventLsn: this.eventLsn, lastCommitLsn: this.lastCommitLsn },
+      // JSON.stringify's output for two decimal strings, without building the array.
+      sequence: `[${this.lastCommitInSequence},"${lsnToDecimal(this.eventLsn)}"]`,
       transaction: { id: tx.id, total_order: tx.seq + 1n, data_collection_order: inTable },
     };
     tx.seq += 1n;

@@ -17,8 +17,8 @@ export interface EventVersion {
   seq: bigint;
   txId: bigint | null;
   tsUs: bigint;
-  /** A streamed change's own WAL position, and the commit LSN of the transaction before it. */
-  position?: { eventLsn: bigint; lastCommitLsn: bigint | null };
+  /** A streamed change's Debezium source.sequence: the commit LSN of the transaction before it and its own WAL position, as decimal strings in JSON. */
+  sequence?: string;
   transaction?: TransactionBlock;
 }
 
@@ -30,9 +30,9 @@ function commitTimesOf(tsUs: bigint): typeof commitTimes {
   return commitTimes;
 }
 
-/** A streamed event carries its position (Debezium's sequence and transaction block); a snapshot row does not. */
+/** A streamed event carries its sequence and transaction block (Debezium's); a snapshot row does not. */
 export function changeEnvelope(origin: EventOrigin, codec: TableCodec, op: ChangeEnvelope['op'], before: Row | null, after: Row | null, version: EventVersion): ChangeEnvelope {
-  const position = version.position;
+  const sequence = version.sequence;
   // Microseconds since 1970 stay below 2^53 for millennia: ms and us in double arithmetic, one BigInt multiply for ns.
   const nowUsNumber = Math.round((performance.timeOrigin + performance.now()) * 1000);
   const nowUs = BigInt(nowUsNumber);
@@ -46,9 +46,9 @@ export function changeEnvelope(origin: EventOrigin, codec: TableCodec, op: Chang
       connector: 'paysync',
       name: origin.name,
       ts_ms: committed.ms,
-      snapshot: position ? 'false' : 'incremental',
+      snapshot: sequence ? 'false' : 'incremental',
       db: origin.database,
-      sequence: position ? JSON.stringify([position.lastCommitLsn?.toString() ?? null, position.eventLsn.toString()]) : null,
+      sequence: sequence ?? null,
       ts_us: version.tsUs,
       ts_ns: committed.ns,
       schema: codec.shape.schema,

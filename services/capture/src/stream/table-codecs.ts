@@ -49,10 +49,12 @@ export interface DecodedTuple {
 export function decodeTuple(codec: TableCodec, raw: RawTuple): DecodedTuple {
   const masked = codec.mask(raw);
   const unchanged: string[] = [];
+  for (const column of codec.shape.columns) if (masked[column.name] === UNCHANGED_TOAST) unchanged.push(avroFieldName(column.name));
+  // Usually every value came (an insert, a snapshot row): the tuple is read as it is.
+  if (unchanged.length === 0) return { row: rowFromPgText(codec.shape, masked as Record<string, string | null>), unchanged };
   const text: Record<string, string | null> = {};
   for (const column of codec.shape.columns) {
     const value = masked[column.name];
-    if (value === UNCHANGED_TOAST) unchanged.push(avroFieldName(column.name));
     text[column.name] = value === UNCHANGED_TOAST || value === undefined ? null : value;
   }
   return { row: rowFromPgText(codec.shape, text), unchanged };
@@ -81,6 +83,12 @@ export function keyText(codec: Pick<TableCodec, 'keyColumns'>, raw: Record<strin
 /** Key shapes by codec, built once: keyOf runs for every change. */
 const keyShapes = new WeakMap<TableCodec, TableShape>();
 
+function keyColumnsOf(codec: TableCodec, raw: Record<string, unknown>): Record<string, string> {
+  const key: Record<string, string> = {};
+  for (const column of codec.keyColumns) key[column] = raw[column] as string;
+  return key;
+}
+
 /**
  * A row's Kafka key and partition, both from the key as it travels (a hashed key column: its
  * HMAC), so stream, snapshot and re-read put one row in one partition and no raw value chooses it.
@@ -91,7 +99,7 @@ export function keyOf(codec: TableCodec, raw: Record<string, unknown>): { key: B
     keyShape = { ...codec.shape, columns: codec.shape.columns.filter((c) => codec.keyColumns.includes(c.name)) };
     keyShapes.set(codec, keyShape);
   }
-  const masked = codec.mask(Object.fromEntries(codec.keyColumns.map((c) => [c, raw[c] as string])));
+  const masked = codec.mask(keyColumnsOf(codec, raw));
   return { key: codec.encodeKey(rowFromPgText(keyShape, masked)), partition: partitionOf(keyText(codec, masked), codec.partitions) };
 }
 
