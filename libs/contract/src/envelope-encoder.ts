@@ -13,13 +13,13 @@ import { MAGIC_BYTE, HEADER_BYTES } from './wire-format';
  * The bytes are exactly avsc's: its unit test compares them on every kind of envelope.
  */
 export function envelopeEncoder(schemaId: number, envelopeType: Type): (envelope: ChangeEnvelope) => Buffer {
-  const rowType = rowFields(valueRowType(envelopeType));
+  const fields = rowFields(valueRowType(envelopeType));
   const out = new Writer();
   return (envelope) => {
     for (;;) {
       out.reset(schemaId);
-      writeRow(out, rowType, envelope.before);
-      writeRow(out, rowType, envelope.after);
+      writeRow(out, fields, envelope.before);
+      writeRow(out, fields, envelope.after);
       out.text(envelope.op);
       writeSource(out, envelope.source);
       const tx = envelope.transaction;

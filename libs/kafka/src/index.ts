@@ -1,4 +1,4 @@
-// First: it replaces two kafkajs modules before kafkajs loads them (see the file).
+// First: it replaces three kafkajs modules before kafkajs loads them (see the file).
 import './kafkajs-hot-paths';
 export type { Kafka } from 'kafkajs';
 export { ConfigResourceTypes } from 'kafkajs';

@@ -1,5 +1,5 @@
 /**
- * Two of kafkajs' per-message costs, replaced without forking it. kafkajs is pinned (2.2.4, in
+ * Three of kafkajs' per-message costs, replaced without forking it. kafkajs is pinned (2.2.4, in
  * maintenance since 2023) and a CPU profile of capture found them among its hottest functions:
  *
  * - A send groups its messages per partition by copying the partition's array for every message,
@@ -10,7 +10,7 @@
  * - Each record is encoded into a fresh zero-filled 512-byte buffer, with a Buffer allocated for
  *   every varint; here into one buffer of its exact size.
  *
- * Both modules are replaced in Node's module cache before kafkajs' producer loads them, which is
+ * The three modules are replaced in Node's module cache before kafkajs' producer loads them, which is
  * why this file is imported first in this library's index. Another kafkajs version is left alone:
  * its internals may differ, and the unit test names the version this was checked against.
  */

@@ -2,22 +2,28 @@
 
 const LSN = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/;
 
-export function lsnToBigInt(lsn: string): bigint {
+/** Below 2^53 bytes of WAL (0x200000 in the high half) an LSN is exact as a double. */
+const DOUBLE_EXACT_HIGH = 0x200000;
+
+/** The LSN's two 32-bit halves, refusing what is not an LSN. */
+function halves(lsn: string): { high: number; low: number } {
   const match = LSN.exec(lsn);
   if (!match) throw new Error(`not an LSN: ${JSON.stringify(lsn)}`);
-  const high = parseInt(match[1], 16);
-  const low = parseInt(match[2], 16);
-  // Capture parses one per WAL message: below 2^53 bytes of WAL the value is exact as a double, one BigInt instead of three.
-  return high < 0x200000 ? BigInt(high * 0x100000000 + low) : (BigInt(high) << 32n) | BigInt(low);
+  return { high: parseInt(match[1], 16), low: parseInt(match[2], 16) };
 }
 
+const bigIntOf = (high: number, low: number): bigint => (BigInt(high) << 32n) | BigInt(low);
 
-/** The LSN as a decimal string (Debezium's source.sequence holds these), without a BigInt below 2^53. */
+/** Capture parses one per row change: within doubles that is one BigInt instead of three. */
+export function lsnToBigInt(lsn: string): bigint {
+  const { high, low } = halves(lsn);
+  return high < DOUBLE_EXACT_HIGH ? BigInt(high * 0x100000000 + low) : bigIntOf(high, low);
+}
+
+/** The LSN as a decimal string (Debezium's source.sequence holds these), without a BigInt within doubles. */
 export function lsnToDecimal(lsn: string): string {
-  const match = LSN.exec(lsn);
-  if (!match) throw new Error(`not an LSN: ${JSON.stringify(lsn)}`);
-  const high = parseInt(match[1], 16);
-  return high < 0x200000 ? String(high * 0x100000000 + parseInt(match[2], 16)) : lsnToBigInt(lsn).toString();
+  const { high, low } = halves(lsn);
+  return high < DOUBLE_EXACT_HIGH ? String(high * 0x100000000 + low) : bigIntOf(high, low).toString();
 }
 
 export function bigIntToLsn(value: bigint): string {
