@@ -25,7 +25,7 @@ import { atCleanup, log, runBenchmark } from './bench-run';
 import { codeVersion, loadAverage, machine, postgresVersion } from './machine';
 import { runBounded } from '../test/support/bounded-run';
 import { libpqTarget } from './libpq-target';
-import { processUsage, usageText } from './process-usage';
+import { processUsage, stackCpuText, stackCpuWindow, usageText } from './process-usage';
 import { timedReplay } from './replay-section';
 
 function countArg(index: number, fallback: number, min: number): number {
@@ -213,11 +213,13 @@ async function streaming(figures: Figure[]): Promise<void> {
   const capture = fixture.startCapture(['public.bench']);
   const streamingAt = await waitLogged(capture, 'capture streaming', 120_000);
   const cpuAtStart = processUsage(capture.child.pid)?.cpuSeconds ?? 0;
+  const stackCpu = stackCpuWindow();
   await waitConfirmed(fixture, capture, endLsn, limitMs(rows, CAPTURE_FLOOR_ROWS_PER_S), 'capture to confirm the load', rows);
   const captureSeconds = (Date.now() - streamingAt) / 1000;
   const peak = capture.peakRssBytes();
   // CPU of the capture process from "capture streaming" to the confirmed end, per row: its own cost, whatever the load beside it.
   const cpuMicrosPerRow = (((processUsage(capture.child.pid)?.cpuSeconds ?? 0) - cpuAtStart) * 1e6) / rows;
+  const stack = stackCpu();
   await stopCapture(capture);
   await expectRecords(fixture, rows, 'streaming');
 
@@ -226,7 +228,7 @@ async function streaming(figures: Figure[]): Promise<void> {
   const ratio = captureRate / rawRate;
   figures.push({
     what: `capture rows/s, WAL -> Kafka acked (${fmt(rows)} rows, ${fmt(perTx)} per transaction)`,
-    value: `${fmt(captureRate)} rows/s (${captureSeconds.toFixed(1)} s; ${ratio.toFixed(2)}x raw; ${cpuMicrosPerRow.toFixed(1)} µs of capture CPU per row; peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB)`,
+    value: `${fmt(captureRate)} rows/s (${captureSeconds.toFixed(1)} s; ${ratio.toFixed(2)}x raw; ${cpuMicrosPerRow.toFixed(1)} µs of capture CPU per row; peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB; ${stackCpuText(stack)})`,
     peer: `pg_recvlogical, pgoutput to /dev/null: ${fmt(rawRate)} rows/s (${rawSeconds.toFixed(1)} s)`,
     goal: '>= 0.5x raw decode',
     met: ratio >= 0.5,
@@ -258,7 +260,12 @@ async function initialCopy(figures: Figure[]): Promise<void> {
   const capture = fixture.startCapture(['public.bench']);
   const limit = limitMs(rows, CAPTURE_FLOOR_ROWS_PER_S);
   const startedAt = await waitLogged(capture, 'snapshot of table starting', 120_000);
+  // Sampled when the polls see the log lines: within 100 ms of the copy's own start and end.
+  const cpuAtStart = processUsage(capture.child.pid)?.cpuSeconds ?? 0;
+  const stackCpu = stackCpuWindow();
   const doneAt = await waitLogged(capture, 'snapshot of table done', limit, recordsProgress(fixture, rows));
+  const cpuMicrosPerRow = (((processUsage(capture.child.pid)?.cpuSeconds ?? 0) - cpuAtStart) * 1e6) / rows;
+  const stack = stackCpu();
   await stopCapture(capture);
   await expectRecords(fixture, rows, 'initial copy');
 
@@ -266,7 +273,7 @@ async function initialCopy(figures: Figure[]): Promise<void> {
   const ratio = rate(rows, snapshotSeconds) / rate(rows, dumpSeconds);
   figures.push({
     what: `initial copy rows/s (snapshot of ${fmt(rows)} rows to Kafka acked)`,
-    value: `${fmt(rate(rows, snapshotSeconds))} rows/s (${snapshotSeconds.toFixed(1)} s; ${ratio.toFixed(2)}x pg_dump | psql)`,
+    value: `${fmt(rate(rows, snapshotSeconds))} rows/s (${snapshotSeconds.toFixed(1)} s; ${ratio.toFixed(2)}x pg_dump | psql; ${cpuMicrosPerRow.toFixed(1)} µs of capture CPU per row; ${stackCpuText(stack)})`,
     peer: `pg_dump | psql of the table: ${fmt(rate(rows, dumpSeconds))} rows/s (${dumpSeconds.toFixed(1)} s)`,
     goal: '>= 1x pg_dump | psql',
     met: ratio >= 1,
@@ -276,7 +283,7 @@ async function initialCopy(figures: Figure[]): Promise<void> {
   const replayRatio = rate(rows, replay.seconds) / rate(rows, dumpSeconds);
   figures.push({
     what: `replay rows/s (${fmt(rows)} snapshot records from earliest into an empty PostgreSQL database, spawn to exit)`,
-    value: `${fmt(rate(rows, replay.seconds))} rows/s (${replay.seconds.toFixed(1)} s; ${replayRatio.toFixed(2)}x pg_dump | psql; replay ${usageText(replay.usage)})`,
+    value: `${fmt(rate(rows, replay.seconds))} rows/s (${replay.seconds.toFixed(1)} s; ${replayRatio.toFixed(2)}x pg_dump | psql; replay ${usageText(replay.usage)}; ${stackCpuText(replay.stack)})`,
     peer: `pg_dump | psql of the table: ${fmt(rate(rows, dumpSeconds))} rows/s (${dumpSeconds.toFixed(1)} s)`,
     goal: '>= 0.5x pg_dump | psql',
     met: replayRatio >= 0.5,

@@ -67,3 +67,30 @@ export function machineTicks(): { busy: number; all: number } {
 export function usageText(usage: ProcessUsage | undefined): string {
   return usage ? `peak RSS ${usage.peakRssMiB.toFixed(0)} MiB, ${usage.cpuSeconds.toFixed(1)} s of CPU` : 'usage unknown (exited)';
 }
+
+/** CPU seconds the stack's PostgreSQL and Kafka burnt over a window, and how busy the whole machine was. */
+export interface StackCpu {
+  postgresSeconds: number;
+  kafkaSeconds: number;
+  /** Share of all cores' time spent busy, 0..1. */
+  machineBusy: number;
+}
+
+/** Starts a window now; the returned function ends it. Where a step waits, this says on whom. */
+export function stackCpuWindow(): () => StackCpu {
+  const ticks = machineTicks();
+  const postgres = stackServiceCpuSeconds('postgres');
+  const kafka = stackServiceCpuSeconds('kafka');
+  return () => {
+    const after = machineTicks();
+    return {
+      postgresSeconds: stackServiceCpuSeconds('postgres') - postgres,
+      kafkaSeconds: stackServiceCpuSeconds('kafka') - kafka,
+      machineBusy: (after.busy - ticks.busy) / (after.all - ticks.all),
+    };
+  };
+}
+
+export function stackCpuText(cpu: StackCpu): string {
+  return `PostgreSQL ${cpu.postgresSeconds.toFixed(1)} s and Kafka ${cpu.kafkaSeconds.toFixed(1)} s of CPU, machine ${(cpu.machineBusy * 100).toFixed(0)} % busy`;
+}

@@ -4,11 +4,13 @@ import { uniqueName } from '../test/support/fixtures';
 import { startPaysync } from '../test/support/paysync-process';
 import { createScratchPostgresTarget } from '../test/support/target-databases';
 import { atCleanup, log } from './bench-run';
-import { processUsage, usageText, type ProcessUsage } from './process-usage';
+import { processUsage, stackCpuText, stackCpuWindow, usageText, type ProcessUsage, type StackCpu } from './process-usage';
 
 export interface ReplayFigure {
   seconds: number;
   usage: ProcessUsage | undefined;
+  /** What PostgreSQL (the target's writes) and Kafka (the fetches) burnt meanwhile. */
+  stack: StackCpu;
 }
 
 /**
@@ -21,6 +23,7 @@ export async function timedReplay(fixture: CaptureFixture, table: string, rows: 
   atCleanup(() => target.drop());
   log(`replay: ${table} from earliest into an empty PostgreSQL database`);
   const started = performance.now();
+  const stackCpu = stackCpuWindow();
   const replay = startPaysync('replay', applyEnv(fixture, target, uniqueName('paysync-bench-replay'), [table], { PAYSYNC_REPLAY_FROM: 'earliest', ...settings }));
   let usage: ProcessUsage | undefined;
   const sampler = setInterval(() => (usage = processUsage(replay.child.pid) ?? usage), 200);
@@ -30,9 +33,10 @@ export async function timedReplay(fixture: CaptureFixture, table: string, rows: 
     clearTimeout(limit);
   });
   const seconds = (performance.now() - started) / 1000;
+  const stack = stackCpu();
   if (code !== 0) throw new Error(`paysync replay ended with ${code} after ${seconds.toFixed(0)} s (limit ${limitMs / 1000} s):\n${replay.output().slice(-3000)}`);
   const [{ n }] = await target.query(`SELECT count(*) AS n FROM ${table}`);
   if (Number(n) !== rows) throw new Error(`paysync replay left ${n} rows in ${table}, expected ${rows}`);
-  log(`replay: ${seconds.toFixed(1)} s, ${usageText(usage)}`);
-  return { seconds, usage };
+  log(`replay: ${seconds.toFixed(1)} s, ${usageText(usage)}; ${stackCpuText(stack)}`);
+  return { seconds, usage, stack };
 }
