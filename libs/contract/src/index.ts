@@ -12,6 +12,8 @@ export * from './rows';
 export * from './bounded-cache';
 export * from './wire-format';
 export * from './envelope-encoder';
+export * from './avro-writer';
+export * from './field-writers';
 export * from './registry-serde';
 export * from './shape-from-schemas';
 export * from './target-names';

@@ -2,7 +2,8 @@ import type { Type } from 'avsc';
 import { UnknownSchemaIdError, type SchemaRegistryClient } from '@paysync/registry';
 import { createAvroType } from './avro-type';
 import { BoundedCache } from './bounded-cache';
-import { framedEncoder, NotWireFormatError, unframe } from './wire-format';
+import { framedEncoder } from './avro-writer';
+import { NotWireFormatError, unframe } from './wire-format';
 
 /**
  * A record that can never be decoded, whatever is retried: garbage bytes, a schema id the

@@ -18,7 +18,11 @@ describe('LSN', () => {
   });
 
   it('rejects what is not an LSN', () => {
-    expect(() => lsnToBigInt('16-B3')).toThrow('not an LSN');
+    for (const text of ['16-B3', '', '/', '16/', '/B3', '16/B3/0', '123456789/0', '0/123456789', '0x16/B3', ' 16/B3', '16/B3 ', 'G/0']) {
+      expect(() => lsnToBigInt(text)).toThrow('not an LSN');
+    }
+    expect(lsnToBigInt('16/b374d848')).toBe(0x16b374d848n);
+    expect(lsnToBigInt('00000016/0000000A')).toBe(0x160000000an);
     expect(() => bigIntToLsn(-1n)).toThrow('out of range');
   });
 });

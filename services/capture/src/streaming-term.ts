@@ -200,12 +200,13 @@ export class StreamingTerm {
       config.skipAppliedChanges,
     );
 
-    let processed = 0n;
+    // The last message's LSN, parsed only when a keepalive reports lag (not once per message).
+    let processed: string | undefined;
     void stream
       .start({
         onMessage: async (lsn, message) => {
           if (this.draining || this.ended) await new Promise(() => undefined); // stop reading: flow control pauses the socket
-          processed = lsnToBigInt(lsn);
+          processed = lsn;
           try {
             await processor.onMessage(lsn, message);
           } catch (err) {
@@ -215,7 +216,10 @@ export class StreamingTerm {
         },
         onKeepalive: async (serverLsn, replyRequested) => {
           const serverEnd = lsnToBigInt(serverLsn);
-          if (processed > 0n) metrics.lagBytes.set(Number(serverEnd > processed ? serverEnd - processed : 0n));
+          if (processed !== undefined) {
+            const at = lsnToBigInt(processed);
+            metrics.lagBytes.set(Number(serverEnd > at ? serverEnd - at : 0n));
+          }
           if (replyRequested) await acknowledger.report(true);
         },
         onStreaming: () => {

@@ -23,19 +23,31 @@ export function bigUnscaledToBytes(n: bigint): Buffer {
 
 const SMALL_UNSCALED = 2n ** 52n;
 
-/** unscaledToBytes for |n| < 2^52, in double arithmetic: the negative one's complement of -n - 1, byte by byte. */
+/** unscaledToBytes for |n| < 2^52, in double arithmetic. */
 function smallUnscaledToBytes(n: number): Buffer {
-  const negative = n < 0;
-  let m = negative ? -n - 1 : n;
+  const length = smallUnscaledLength(n);
+  const out = Buffer.allocUnsafe(length);
+  writeSmallUnscaled(n, length, out, 0);
+  return out;
+}
+
+/** How many bytes the two's complement of n (|n| < 2^52) takes. */
+export function smallUnscaledLength(n: number): number {
+  const m = n < 0 ? -n - 1 : n;
   let length = 1;
   for (let limit = 128; m >= limit; limit *= 256) length++;
-  const out = Buffer.allocUnsafe(length);
-  for (let i = length - 1; i >= 0; i--) {
+  return length;
+}
+
+/** The two's complement of n (|n| < 2^52) into `length` bytes at `at`: the negative one's complement of -n - 1, byte by byte. */
+export function writeSmallUnscaled(n: number, length: number, into: Uint8Array, at: number): void {
+  const negative = n < 0;
+  let m = negative ? -n - 1 : n;
+  for (let i = at + length - 1; i >= at; i--) {
     const b = m % 256;
-    out[i] = negative ? 255 - b : b;
+    into[i] = negative ? 255 - b : b;
     m = (m - b) / 256;
   }
-  return out;
 }
 
 const DIGIT_0 = 48;
@@ -139,11 +151,20 @@ export class DecimalType extends types.LogicalType {
     return formatDecimal(bytesToUnscaled(value), this.scale);
   }
 
+  /**
+   * The usual case: text already canonical (capture's values are) of at most 15 digits, whose
+   * unscaled value is exact as a double: no BigInt on the way. Undefined for anything else.
+   */
+  smallUnscaledOf(value: unknown): number | undefined {
+    if (typeof value !== 'string') return undefined;
+    const digits = canonicalDigits(value, this.scale);
+    return digits > 0 && digits <= this.precision && digits <= 15 ? smallUnscaled(value) : undefined;
+  }
+
   override _toValue(value: unknown): Buffer | undefined {
     if (typeof value !== 'string') return undefined;
-    // The usual case: already canonical (capture's values are) and small: no BigInt on the way.
-    const digits = canonicalDigits(value, this.scale);
-    if (digits > 0 && digits <= this.precision && digits <= 15) return smallUnscaledToBytes(smallUnscaled(value));
+    const small = this.smallUnscaledOf(value);
+    if (small !== undefined) return smallUnscaledToBytes(small);
     const unscaled = toScale(value, this.scale);
     if ((unscaled < 0n ? -unscaled : unscaled).toString().length > this.precision) {
       throw new Error(`"${value}" has more than ${this.precision} digits`);

@@ -2,6 +2,7 @@ import {
   avroFieldName,
   avroSchemasFor,
   envelopeEncoder,
+  keyEncoder,
   keySubject,
   partitionOf,
   rowFromPgText,
@@ -140,7 +141,7 @@ export class TableCodecs {
     const topic = topicName(this.options.topicPrefix, shape.schema, shape.table);
     const schemas = avroSchemasFor(masked.shape, this.options.topicPrefix);
     const [key, value, truncateKey, partitions] = await Promise.all([
-      this.options.serde.encoderFor<Row>(keySubject(topic), schemas.key),
+      this.options.serde.encoderFor<Row>(keySubject(topic), schemas.key, keyEncoder),
       this.options.serde.encoderFor<ChangeEnvelope>(valueSubject(topic), schemas.value, envelopeEncoder),
       this.options.serde.encoderFor<TruncateKey>(truncateKeySubject(topic), TRUNCATE_KEY_SCHEMA),
       this.options.ensureTopic(topic),
