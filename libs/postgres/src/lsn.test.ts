@@ -13,7 +13,7 @@ describe('LSN', () => {
   });
 
   it('prints the same decimal as the BigInt, either side of 2^53', () => {
-    for (const lsn of ['0/0', '16/B374D848', '1FFFFF/FFFFFFFF', '200000/0', 'FFFFFFFF/FFFFFFFF']) expect(lsnToDecimal(lsn)).toBe(lsnToBigInt(lsn).toString());
+    for (const lsn of ['0/0', '0/3B9AC9FF', '0/3B9ACA00', '0/3B9ACA01', '0/FFFFFFFF', '16/B374D848', '16/0', '1FFFFF/FFFFFFFF', '200000/0', 'FFFFFFFF/FFFFFFFF']) expect(lsnToDecimal(lsn)).toBe(lsnToBigInt(lsn).toString());
     expect(() => lsnToDecimal('16-B3')).toThrow('not an LSN');
   });
 

@@ -17,3 +17,28 @@ describe('LsnAcknowledger', () => {
     expect(confirmed).toEqual(['0/200', '1/0', '1/0']);
   });
 });
+
+describe('LsnAcknowledger timer', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('reports a new safe position within the prompt delay, and the unchanged one once per status interval', async () => {
+    const confirmed: string[] = [];
+    const ack = new LsnAcknowledger({ confirm: async (lsn) => void confirmed.push(lsn) });
+    ack.start(1000, 100);
+    ack.safeUpTo('0/10');
+    await jest.advanceTimersByTimeAsync(100);
+    expect(confirmed).toEqual(['0/10']);
+    await jest.advanceTimersByTimeAsync(800); // unchanged: nothing more before the status interval
+    expect(confirmed).toEqual(['0/10']);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(confirmed).toEqual(['0/10', '0/10']); // the status update, keeping the walsender alive
+    ack.safeUpTo('0/20');
+    await jest.advanceTimersByTimeAsync(100);
+    expect(confirmed).toEqual(['0/10', '0/10', '0/20']);
+    ack.stop();
+    ack.safeUpTo('0/30');
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(confirmed).toEqual(['0/10', '0/10', '0/20']);
+  });
+});

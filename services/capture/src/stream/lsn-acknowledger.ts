@@ -9,7 +9,8 @@ export interface Confirmer {
  *
  * It is told positions that became safe (`safeUpTo`: a commit's end LSN or a heartbeat's LSN,
  * reported by the Kafka sink once every event before it was acknowledged by Kafka) and reports
- * the newest of them: on a timer, whenever the server asks, and on shutdown. It never reports a
+ * the newest of them: soon after it changes, on a status timer, whenever the server asks, and on
+ * shutdown. It never reports a
  * position it was not told was safe, so after a crash PostgreSQL re-sends everything Kafka may lack.
  */
 export class LsnAcknowledger {
@@ -31,9 +32,19 @@ export class LsnAcknowledger {
     return this.safe?.lsn;
   }
 
-  /** Reports the safe position every `intervalMs`, which also keeps the walsender from timing out. */
-  start(intervalMs: number): void {
-    this.timer = setInterval(() => void this.report(true).catch(() => undefined), intervalMs);
+  /**
+   * Reports a newly safe position within `promptMs`, so the slot (and whoever watches it) sees
+   * progress at once rather than up to a status interval late, and the safe position every
+   * `intervalMs` even when unchanged, which keeps the walsender from timing out.
+   */
+  start(intervalMs: number, promptMs = Math.min(100, intervalMs)): void {
+    let sinceStatusMs = 0;
+    this.timer = setInterval(() => {
+      sinceStatusMs += promptMs;
+      const statusDue = sinceStatusMs >= intervalMs;
+      if (statusDue) sinceStatusMs = 0;
+      void this.report(statusDue).catch(() => undefined);
+    }, promptMs);
   }
 
   stop(): void {
