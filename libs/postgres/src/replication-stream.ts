@@ -81,8 +81,8 @@ export interface ReplicationSession {
 }
 
 export interface ReplicationHandlers {
-  /** Called once per message, in WAL order; the next message waits until the returned promise settles. */
-  onMessage(lsn: string, message: Pgoutput.Message): Promise<void>;
+  /** Called once per message, in WAL order; the next message waits until a returned promise settles. */
+  onMessage(lsn: string, message: Pgoutput.Message): Promise<void> | undefined;
   /** The server's keepalive; answer with the LSN that is safe to confirm (never more). */
   onKeepalive(serverLsn: string, replyRequested: boolean): Promise<void>;
   /** The server accepted START_REPLICATION: changes flow from here on. */

@@ -204,14 +204,18 @@ export class StreamingTerm {
     let processed: string | undefined;
     void stream
       .start({
-        onMessage: async (lsn, message) => {
-          if (this.draining || this.ended) await new Promise(() => undefined); // stop reading: flow control pauses the socket
+        onMessage: (lsn, message) => {
+          // A promise that never settles stops the reading: flow control keeps the socket paused.
+          if (this.draining || this.ended) return new Promise<void>(() => undefined);
           processed = lsn;
-          try {
-            await processor.onMessage(lsn, message);
-          } catch (err) {
+          const failed = (err: unknown): Promise<void> => {
             this.end(err as Error);
-            await new Promise(() => undefined);
+            return new Promise<void>(() => undefined);
+          };
+          try {
+            return processor.onMessage(lsn, message)?.catch(failed);
+          } catch (err) {
+            return failed(err);
           }
         },
         onKeepalive: async (serverLsn, replyRequested) => {

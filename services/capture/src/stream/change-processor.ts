@@ -80,7 +80,12 @@ export class ChangeProcessor {
     private readonly skipAppliedChanges = false,
   ) {}
 
-  async onMessage(lsn: string, message: Pgoutput.Message): Promise<void> {
+  /**
+   * Handles one message. A row change the sink takes at once returns nothing: no promise, no
+   * suspended async frame, which for every captured row was most of capture's garbage. A returned
+   * promise (backpressure, a Relation, a commit, ...) must settle before the next message.
+   */
+  onMessage(lsn: string, message: Pgoutput.Message): Promise<void> | undefined {
     this.eventLsn = lsn;
     switch (message.tag) {
       case 'begin': {
@@ -102,24 +107,24 @@ export class ChangeProcessor {
       case 'delete':
         return this.onRowChange(message.relation.relationOid, message.old ?? message.key, null, 'd');
       case 'truncate':
-        for (const relation of message.relations) await this.onTruncate(relation.relationOid);
-        return;
-      case 'commit': {
-        const end = message.commitEndLsn ?? lsn;
-        const commitTimeMs = Number((this.tx?.commitTimeUs ?? 0n) / 1000n);
-        const commitLsn = this.tx?.lsn ?? lsnToBigInt(end);
-        await this.markCommit(commitLsn);
-        this.lastCommitInSequence = `"${commitLsn}"`;
-        this.tx = undefined;
-        this.sink.mark(() => this.acknowledger.safeUpTo(end));
-        this.listener.committed(commitTimeMs);
-        return;
-      }
+        return this.onTruncates(message.relations);
+      case 'commit':
+        return this.onCommit(message.commitEndLsn ?? lsn);
       case 'message':
         return this.onLogicalMessage(lsn, message);
       default:
         return; // type: nothing to emit
     }
+  }
+
+  private async onCommit(end: string): Promise<void> {
+    const commitTimeMs = Number((this.tx?.commitTimeUs ?? 0n) / 1000n);
+    const commitLsn = this.tx?.lsn ?? lsnToBigInt(end);
+    await this.markCommit(commitLsn);
+    this.lastCommitInSequence = `"${commitLsn}"`;
+    this.tx = undefined;
+    this.sink.mark(() => this.acknowledger.safeUpTo(end));
+    this.listener.committed(commitTimeMs);
   }
 
   private async onRelation(message: Pgoutput.MessageRelation): Promise<void> {
@@ -152,32 +157,48 @@ export class ChangeProcessor {
     return version;
   }
 
-  private async onUpdate(message: Pgoutput.MessageUpdate): Promise<void> {
+  private onUpdate(message: Pgoutput.MessageUpdate): Promise<void> | undefined {
     const codec = this.codecOf(message.relation.relationOid);
     const oldKeySource = message.key ?? message.old;
-    if (oldKeySource && keyText(codec, oldKeySource) !== keyText(codec, message.new)) {
-      // The primary key changed: to a keyed topic that is a delete of the old key and a create of the new.
-      await this.onRowChange(message.relation.relationOid, message.old ?? message.key, null, 'd');
-      await this.onRowChange(message.relation.relationOid, null, message.new, 'c');
-      return;
-    }
-    await this.onRowChange(message.relation.relationOid, message.old, message.new, 'u');
+    if (oldKeySource && keyText(codec, oldKeySource) !== keyText(codec, message.new)) return this.onKeyChange(message);
+    return this.onRowChange(message.relation.relationOid, message.old, message.new, 'u');
   }
 
-  private async onRowChange(relationOid: number, before: RawTuple | null, after: RawTuple | null, op: 'c' | 'u' | 'd'): Promise<void> {
+  /** The primary key changed: to a keyed topic that is a delete of the old key and a create of the new. */
+  private async onKeyChange(message: Pgoutput.MessageUpdate): Promise<void> {
+    await this.onRowChange(message.relation.relationOid, message.old ?? message.key, null, 'd');
+    await this.onRowChange(message.relation.relationOid, null, message.new, 'c');
+  }
+
+  private onRowChange(relationOid: number, before: RawTuple | null, after: RawTuple | null, op: 'c' | 'u' | 'd'): Promise<void> | undefined {
     const codec = this.codecOf(relationOid);
     const keySource = (after ?? before) as RawTuple;
     if (this.windows.watching(codec.table)) this.windows.touched(codec.table, keyText(codec, keySource));
-    if (this.tx?.skipped) return this.listener.skippedAppliedChange(codec.table);
+    if (this.tx?.skipped) {
+      this.listener.skippedAppliedChange(codec.table);
+      return undefined;
+    }
     const decodedBefore = before ? decodeTuple(codec, before) : null;
     const decodedAfter = after ? completedFrom(decodeTuple(codec, after), decodedBefore) : null;
     const version = this.nextVersion(codec.table);
     const envelope = changeEnvelope(this.origin, codec, op, decodedBefore?.row ?? null, decodedAfter?.row ?? null, version);
     envelope.unchanged_toast = decodedAfter?.unchanged ?? [];
     const { key, partition } = keyOf(codec, keySource);
-    await this.emit(codec.topic, { key, value: codec.encodeValue(envelope), partition });
+    const emitted = this.emit(codec.topic, { key, value: codec.encodeValue(envelope), partition });
+    if (emitted || op === 'd') return this.finishRowChange(emitted, codec, op, key, partition, version);
+    this.listener.event(codec.table, op);
+    return undefined;
+  }
+
+  /** The rest of a row change that waits: for the sink's backpressure, or for a delete's tombstone. */
+  private async finishRowChange(emitted: Promise<void> | undefined, codec: TableCodec, op: 'c' | 'u' | 'd', key: Buffer, partition: number, version: EventVersion): Promise<void> {
+    await emitted;
     if (op === 'd') await this.sink.push(codec.topic, tombstone(codec, key, partition, version));
     this.listener.event(codec.table, op);
+  }
+
+  private async onTruncates(relations: Pgoutput.MessageTruncate['relations']): Promise<void> {
+    for (const relation of relations) await this.onTruncate(relation.relationOid);
   }
 
   private async onTruncate(relationOid: number): Promise<void> {
@@ -231,7 +252,9 @@ export class ChangeProcessor {
       const decoded = decodeTuple(codec, row.raw);
       const envelope = changeEnvelope(this.origin, codec, 'r', null, decoded.row, { lsn, seq: seq++, txId: null, tsUs });
       const { key, partition } = keyOf(codec, row.raw);
-      await this.emit(codec.topic, { key, value: codec.encodeValue(envelope), partition });
+      // Awaited only when the sink makes it wait: an await of nothing would still suspend, for every row.
+      const emitted = this.emit(codec.topic, { key, value: codec.encodeValue(envelope), partition });
+      if (emitted) await emitted;
       this.listener.event(codec.table, 'r');
     }
     for (const key of absent) {
@@ -246,16 +269,17 @@ export class ChangeProcessor {
     await this.markCommit(lsn);
   }
 
-  /** A change to its table topic and, when capture writes one, to the transaction topic. */
-  private async emit(topic: string, message: Message): Promise<void> {
-    await this.sink.push(topic, message);
-    await this.copyToTransactionTopic(message);
+  /** A change to its table topic and, when capture writes one, to the transaction topic; a promise only when the sink makes it wait. */
+  private emit(topic: string, message: Message): Promise<void> | undefined {
+    const pushed = this.sink.push(topic, message);
+    if (!this.transactionTopic) return pushed;
+    return pushed ? pushed.then(() => this.copyToTransactionTopic(message)) : this.copyToTransactionTopic(message);
   }
 
-  private async copyToTransactionTopic(message: Pick<Message, 'key' | 'value'>): Promise<void> {
-    if (!this.transactionTopic) return;
-    await this.sink.push(this.transactionTopic, { key: message.key, value: message.value, partition: 0 });
+  private copyToTransactionTopic(message: Pick<Message, 'key' | 'value'>): Promise<void> | undefined {
+    if (!this.transactionTopic) return undefined;
     this.unmarkedChanges += 1;
+    return this.sink.push(this.transactionTopic, { key: message.key, value: message.value, partition: 0 });
   }
 
   /** Closes a transaction in the transaction topic (transactions without captured changes leave no marker). */

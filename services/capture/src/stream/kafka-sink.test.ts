@@ -67,10 +67,12 @@ describe('KafkaSink', () => {
     // Two messages fit under the bound, a third goes over it.
     const bound = 2 * (101 + HELD_MESSAGE_OVERHEAD_BYTES) + 50;
     const sink = new KafkaSink<number>(() => gate.promise, () => undefined, { maxInFlightBytes: bound, maxBatchBytes: 1e6, maxBatchMessages: 1e6, lingerMs: 1000 });
-    await sink.push('t', msg(1, 100));
-    await sink.push('t', msg(2, 100));
+    expect(sink.push('t', msg(1, 100))).toBeUndefined(); // taken at once: no promise to wait for
+    expect(sink.push('t', msg(2, 100))).toBeUndefined();
     let released = false;
-    const third = sink.push('t', msg(3, 100)).then(() => {
+    const waiting = sink.push('t', msg(3, 100));
+    expect(waiting).toBeInstanceOf(Promise);
+    const third = (waiting as Promise<void>).then(() => {
       released = true;
     });
     await new Promise((r) => setTimeout(r, 20));

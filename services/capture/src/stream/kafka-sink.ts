@@ -75,8 +75,12 @@ export class KafkaSink<M> {
     private readonly options: KafkaSinkOptions,
   ) {}
 
-  /** Adds a message; resolves at once unless the unacknowledged bytes are over the bound. */
-  async push(topic: string, message: Message): Promise<void> {
+  /**
+   * Adds a message. Returns nothing when it is taken at once (the usual case, and then no promise
+   * is made: capture pushes every event through here), or a promise that resolves once the
+   * unacknowledged bytes are back within the bound (backpressure): wait for it before pushing more.
+   */
+  push(topic: string, message: Message): Promise<void> | undefined {
     const bytes = (message.value?.length ?? 0) + (message.key?.length ?? 0) + HELD_MESSAGE_OVERHEAD_BYTES;
     const messages = this.open.topics.get(topic);
     if (messages) messages.push(message);
@@ -86,7 +90,15 @@ export class KafkaSink<M> {
     this.inFlightBytes += bytes;
     if (this.open.bytes >= this.options.maxBatchBytes || this.open.count >= this.options.maxBatchMessages) this.closeBatch();
     else this.armLinger();
-    while (this.inFlightBytes > this.options.maxInFlightBytes && !this.stopped) {
+    return this.overBound() ? this.backWithinBound() : undefined;
+  }
+
+  private overBound(): boolean {
+    return this.inFlightBytes > this.options.maxInFlightBytes && !this.stopped;
+  }
+
+  private async backWithinBound(): Promise<void> {
+    while (this.overBound()) {
       this.closeBatch();
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
@@ -216,7 +228,7 @@ export class KafkaSink<M> {
   }
 
   private releaseWaiters(): void {
-    if (this.inFlightBytes > this.options.maxInFlightBytes && !this.stopped) return;
+    if (this.overBound()) return;
     const waiters = this.waiters;
     this.waiters = [];
     waiters.forEach((resolve) => resolve());
