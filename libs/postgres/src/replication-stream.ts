@@ -1,8 +1,9 @@
 import type { Client } from 'pg';
-import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
-import { bigIntToLsn, lsnToBigInt } from './lsn';
+import { PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
+import { lsnToBigInt } from './lsn';
 import { rawText } from './pool';
 import { postgresTarget } from './postgres-access';
+import { ReplicationConnection } from './replication-connection';
 import { sessionOptions } from './session-settings';
 import { sslForConnection } from './tls-negotiation';
 
@@ -83,7 +84,7 @@ export interface ReplicationSession {
 export interface ReplicationHandlers {
   /** Called once per message, in WAL order; the next message waits until a returned promise settles. */
   onMessage(lsn: string, message: Pgoutput.Message): Promise<void> | undefined;
-  /** The server's keepalive; answer with the LSN that is safe to confirm (never more). */
+  /** The server's keepalive; answer with the LSN that is safe to confirm (never more). A rejection reaches onError. */
   onKeepalive(serverLsn: string, replyRequested: boolean): Promise<void>;
   /** The server accepted START_REPLICATION: changes flow from here on. */
   onStreaming?(): void;
@@ -91,16 +92,15 @@ export interface ReplicationHandlers {
 }
 
 /**
- * A pgoutput replication stream that never confirms an LSN by itself.
- *
- * The library's timer would acknowledge the last *received* LSN every `timeoutSeconds` even with
- * `auto: false`; that could confirm changes Kafka never acknowledged. Both are off here, and the
- * only way an LSN is confirmed is `confirm(lsn)`, called by whoever knows it is durable downstream.
- * Flow control is on: the socket is paused while `onMessage` works, so a slow producer slows the
- * reading instead of growing a buffer.
+ * A pgoutput replication stream that never confirms an LSN by itself: the only way an LSN is
+ * confirmed is `confirm(lsn)`, called by whoever knows it is durable downstream. pgoutput is parsed
+ * by pg-logical-replication's parser; the protocol around it (replication-connection.ts) is this
+ * library's own, so that no timer of a library can confirm a position merely received, and so that
+ * a message handled at once costs no promise. Flow control: the socket is paused while `onMessage`
+ * waits, so a slow producer slows the reading instead of growing a buffer.
  */
 export class ReplicationStream {
-  private service: LogicalReplicationService | undefined;
+  private connection: ReplicationConnection<Pgoutput.Message> | undefined;
   private handlers: ReplicationHandlers | undefined;
   private ended: Promise<void> | undefined;
   private proceed: ((go: boolean) => void) | undefined;
@@ -118,16 +118,6 @@ export class ReplicationStream {
     const ssl = await sslForConnection(target);
     if (this.stopped) throw new Error('the replication stream was stopped before it opened');
     const timeout = this.options.walSenderTimeoutMs ? ` -c wal_sender_timeout=${this.options.walSenderTimeoutMs}ms` : '';
-    const service = new LogicalReplicationService(
-      { connectionString: target.connectionString, ssl, application_name: this.options.applicationName, options: sessionOptions() + timeout, types: rawText },
-      { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
-    );
-    this.service = service;
-    service.on('data', (lsn: string, message: Pgoutput.Message) => this.handlers?.onMessage(lsn, message));
-    service.on('heartbeat', (lsn: string, _timestamp: number, shouldRespond: boolean) => this.handlers?.onKeepalive(lsn, shouldRespond));
-    service.on('start', () => this.handlers?.onStreaming?.());
-    // Before start() an error also ends the subscription below, which is how the caller learns of it.
-    service.on('error', (err: Error) => this.handlers?.onError(err));
     const go = new Promise<boolean>((resolve) => (this.proceed = resolve));
     let opened!: (client: Client) => void;
     const session = new Promise<Client>((resolve) => (opened = resolve));
@@ -139,8 +129,28 @@ export class ReplicationStream {
       },
       this.options.skipOrigins,
     );
-    const ended = this.options.startLsn ? service.subscribe(plugin, this.options.slot, this.options.startLsn) : service.subscribe(plugin, this.options.slot);
-    this.ended = ended.then(() => undefined);
+    const connection = new ReplicationConnection<Pgoutput.Message>(
+      { connectionString: target.connectionString, ssl, application_name: this.options.applicationName, options: sessionOptions() + timeout, types: rawText },
+      (body) => plugin.parse(body),
+      {
+        message: (lsn, message) => this.handlers?.onMessage(lsn, message),
+        keepalive: (lsn, replyRequested) => void this.handlers?.onKeepalive(lsn, replyRequested).catch((err: Error) => this.handlers?.onError(err)),
+        streaming: () => this.handlers?.onStreaming?.(),
+        error: (err) => this.handlers?.onError(err),
+      },
+    );
+    this.connection = connection;
+    // START_REPLICATION's query settles when the stream ends: at stop() a terminated connection is the normal end.
+    this.ended = connection
+      .connect()
+      .then((client) => plugin.start(client, this.options.slot, this.options.startLsn ?? '0/0'))
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          if (this.stopped && /Connection\s+terminated/i.test(String(err))) return;
+          throw err;
+        },
+      );
     // Handled here, awaited by start(): a connection lost between open() and start() is not an unhandled rejection.
     this.ended.catch(() => undefined);
     const client = await Promise.race([session, this.ended.then(() => Promise.reject(new Error('the replication connection ended before it opened')))]);
@@ -159,25 +169,18 @@ export class ReplicationStream {
    * Tells the server that everything before `lsn` is durable downstream; pass a commit's end LSN
    * (or a logical message's LSN). The server resumes decoding at exactly this position.
    *
-   * The library reports `lsn + 1` as flushed. Reporting a commit's end LSN + 1 would make the server
-   * skip a transaction whose commit record starts exactly at that end LSN (back-to-back commits),
-   * so the LSN is lowered by one here to report exactly `lsn`.
+   * Exactly `lsn`, never `lsn + 1`: that would make the server skip a transaction whose commit
+   * record starts exactly at a commit's end LSN (back-to-back commits).
    */
   async confirm(lsn: string, requestReply = false): Promise<void> {
     const exact = lsnToBigInt(lsn);
     if (exact === 0n) return;
-    await this.service?.acknowledge(bigIntToLsn(exact - 1n), requestReply);
+    this.connection?.sendStatus(exact, requestReply);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.proceed?.(false);
-    // Flow control may have paused the socket, and a paused socket never reports the server's close:
-    // ending the client would wait for it forever. The socket is resumed and, failing that, destroyed.
-    const socket = (this.service as unknown as { _connection?: { stream?: { resume?: () => void; destroy?: () => void } } } | undefined)?._connection?.stream;
-    const ended = this.service?.destroy(); // marks the service stopped first: resumed data is dropped
-    socket?.resume?.();
-    const late = await Promise.race([ended?.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 5000).unref())]);
-    if (late) socket?.destroy?.();
+    await this.connection?.stop();
   }
 }
