@@ -105,8 +105,8 @@ function writeRow(out: AvroWriter, fields: RowFields, row: Row | null): void {
 
 /** The Value record of an envelope type: the branch of `before` that is not null. */
 function valueRowType(envelopeType: Type): Type {
-  const before = (envelopeType as unknown as { fields: { name: string; type: { types: Type[] } }[] }).fields.find((f) => f.name === 'before');
-  const row = before?.type.types.find((t) => t.typeName !== 'null');
+  const before = recordFields(envelopeType).find((f) => f.name === 'before');
+  const row = (before?.type as (Type & { types?: Type[] }) | undefined)?.types?.find((t) => t.typeName !== 'null');
   if (!row) throw new Error('not a change envelope type: no record in its "before" field');
   return row;
 }

@@ -202,16 +202,16 @@ export class StreamingTerm {
 
     // The last message's LSN, parsed only when a keepalive reports lag (not once per message).
     let processed: string | undefined;
+    // A promise that never settles stops the reading: flow control keeps the socket paused.
+    const failed = (err: unknown): Promise<void> => {
+      this.end(err as Error);
+      return new Promise<void>(() => undefined);
+    };
     void stream
       .start({
         onMessage: (lsn, message) => {
-          // A promise that never settles stops the reading: flow control keeps the socket paused.
           if (this.draining || this.ended) return new Promise<void>(() => undefined);
           processed = lsn;
-          const failed = (err: unknown): Promise<void> => {
-            this.end(err as Error);
-            return new Promise<void>(() => undefined);
-          };
           try {
             return processor.onMessage(lsn, message)?.catch(failed);
           } catch (err) {

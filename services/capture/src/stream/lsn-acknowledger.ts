@@ -10,8 +10,8 @@ export interface Confirmer {
  * It is told positions that became safe (`safeUpTo`: a commit's end LSN or a heartbeat's LSN,
  * reported by the Kafka sink once every event before it was acknowledged by Kafka) and reports
  * the newest of them: soon after it changes, on a status timer, whenever the server asks, and on
- * shutdown. It never reports a
- * position it was not told was safe, so after a crash PostgreSQL re-sends everything Kafka may lack.
+ * shutdown. It never reports a position it was not told was safe, so after a crash PostgreSQL
+ * re-sends everything Kafka may lack.
  */
 export class LsnAcknowledger {
   private safe: { lsn: string; value: bigint } | undefined;
