@@ -16,6 +16,14 @@ export class UndecodableRecordError extends Error {
   }
 }
 
+/** decodeLoaded met a schema id not fetched yet: the caller awaits schemaFor(schemaId) and tries again. */
+export class SchemaNotLoaded extends Error {
+  constructor(readonly schemaId: number) {
+    super(`schema ${schemaId} is not fetched yet`);
+    this.name = 'SchemaNotLoaded';
+  }
+}
+
 export interface DecodedRecord<T> {
   schemaId: number;
   value: T;
@@ -52,19 +60,21 @@ export class RegistrySerde {
   }
 
   async decode<T>(record: Buffer): Promise<DecodedRecord<T>> {
-    let framed: { schemaId: number; body: Buffer };
-    try {
-      framed = unframe(record);
-    } catch (err) {
-      if (err instanceof NotWireFormatError) throw new UndecodableRecordError(err.message, err);
-      throw err;
-    }
-    const { type } = await this.schemaFor(framed.schemaId);
-    try {
-      return { schemaId: framed.schemaId, value: type.fromBuffer(framed.body) as T };
-    } catch (err) {
-      throw new UndecodableRecordError(`record body does not match schema ${framed.schemaId}: ${(err as Error).message}`, err);
-    }
+    const framed = unframed(record);
+    return read(framed, (await this.schemaFor(framed.schemaId)).type);
+  }
+
+  /** As decode, without waiting: throws SchemaNotLoaded when the record's schema was not fetched yet (schemaFor fetches it). */
+  decodeLoaded<T>(record: Buffer): DecodedRecord<T> {
+    const framed = unframed(record);
+    return read(framed, this.loaded(framed.schemaId).type);
+  }
+
+  /** A schema already fetched, else SchemaNotLoaded. */
+  loaded(schemaId: number): { schema: object; type: Type } {
+    const cached = this.byId.get(schemaId);
+    if (!cached) throw new SchemaNotLoaded(schemaId);
+    return cached;
   }
 
   /** The writer's schema of an id (as JSON, and parsed), fetched once; unknown ids are undecodable. */
@@ -81,5 +91,22 @@ export class RegistrySerde {
     const entry = { schema, type: createAvroType(schema) };
     this.byId.set(schemaId, entry);
     return entry;
+  }
+}
+
+function unframed(record: Buffer): { schemaId: number; body: Buffer } {
+  try {
+    return unframe(record);
+  } catch (err) {
+    if (err instanceof NotWireFormatError) throw new UndecodableRecordError(err.message, err);
+    throw err;
+  }
+}
+
+function read<T>(framed: { schemaId: number; body: Buffer }, type: Type): DecodedRecord<T> {
+  try {
+    return { schemaId: framed.schemaId, value: type.fromBuffer(framed.body) as T };
+  } catch (err) {
+    throw new UndecodableRecordError(`record body does not match schema ${framed.schemaId}: ${(err as Error).message}`, err);
   }
 }

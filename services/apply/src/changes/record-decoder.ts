@@ -1,6 +1,7 @@
 import {
   BoundedCache,
   codecFor,
+  SchemaNotLoaded,
   shapeFromSchemas,
   tombstoneVersion,
   UndecodableRecordError,
@@ -30,18 +31,37 @@ export class RecordDecoder {
 
   constructor(private readonly serde: RegistrySerde) {}
 
-  async decode(record: RawRecord): Promise<Change | null> {
+  /**
+   * At once when the record's schemas were fetched before (nearly always: a batch costs no promise
+   * per record), else a promise that fetches them first.
+   */
+  decode(record: RawRecord): Change | null | Promise<Change | null> {
+    try {
+      return this.decodeLoaded(record);
+    } catch (err) {
+      if (err instanceof SchemaNotLoaded) return this.fetchThenDecode(record, err.schemaId);
+      throw err;
+    }
+  }
+
+  /** A record needs at most three schemas (key, value, a tombstone's value): each try fetches one more. */
+  private async fetchThenDecode(record: RawRecord, schemaId: number): Promise<Change | null> {
+    await this.serde.schemaFor(schemaId);
+    return this.decode(record);
+  }
+
+  private decodeLoaded(record: RawRecord): Change | null {
     if (record.value === null) return this.decodeTombstone(record);
-    const value = await this.serde.decode<ChangeEnvelope>(record.value);
+    const value = this.serde.decodeLoaded<ChangeEnvelope>(record.value);
     const envelope = value.value;
     const version = { lsn: envelope.source.lsn, seq: envelope.source.seq };
     const commitTimeMs = Number(envelope.source.ts_ms);
     if (envelope.op === 't') {
-      return { kind: 'truncate', table: await this.tableOf(null, value.schemaId), version, commitTimeMs, offset: record.offset };
+      return { kind: 'truncate', table: this.tableOf(null, value.schemaId), version, commitTimeMs, offset: record.offset };
     }
     if (record.key === null) throw new UndecodableRecordError(`a ${envelope.op} event without a key`);
-    const key = await this.serde.decode<Row>(record.key);
-    const table = await this.tableOf(key.schemaId, value.schemaId);
+    const key = this.serde.decodeLoaded<Row>(record.key);
+    const table = this.tableOf(key.schemaId, value.schemaId);
     const row = envelope.op === 'd' ? null : envelope.after;
     if (envelope.op !== 'd' && row === null) throw new UndecodableRecordError(`a ${envelope.op} event without an "after" row`);
     return {
@@ -58,21 +78,21 @@ export class RecordDecoder {
     };
   }
 
-  private async decodeTombstone(record: RawRecord): Promise<Change | null> {
+  private decodeTombstone(record: RawRecord): Change | null {
     const deleted = tombstoneVersion(record.headers);
     if (!deleted || record.key === null) return null;
-    const key = await this.serde.decode<Row>(record.key);
-    const table = await this.tableOf(key.schemaId, deleted.valueSchemaId);
+    const key = this.serde.decodeLoaded<Row>(record.key);
+    const table = this.tableOf(key.schemaId, deleted.valueSchemaId);
     const version = { lsn: deleted.lsn, seq: deleted.seq };
     return { kind: 'row', table, rowKey: rowKeyOf(table, key.value), key: key.value, row: null, unchanged: [], expected: [], version, commitTimeMs: Number(deleted.tsMs), offset: record.offset };
   }
 
-  private async tableOf(keySchemaId: number | null, valueSchemaId: number): Promise<SourceTable> {
+  private tableOf(keySchemaId: number | null, valueSchemaId: number): SourceTable {
     const id = `${keySchemaId}:${valueSchemaId}`;
     const known = this.tables.get(id);
     if (known) return known;
-    const keySchema = keySchemaId === null ? null : (await this.serde.schemaFor(keySchemaId)).schema;
-    const valueSchema = (await this.serde.schemaFor(valueSchemaId)).schema;
+    const keySchema = keySchemaId === null ? null : this.serde.loaded(keySchemaId).schema;
+    const valueSchema = this.serde.loaded(valueSchemaId).schema;
     let table: SourceTable;
     try {
       table = shapeFromSchemas(keySchema, valueSchema);

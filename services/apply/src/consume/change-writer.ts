@@ -4,6 +4,7 @@ import type { RawRecord, RecordDecoder } from '../changes/record-decoder';
 import type { Change, RowChange, TruncateChange } from '../changes/row-change';
 import type { Conflict } from '../conflicts/conflict';
 import type { ConflictWriter } from '../conflicts/conflict-writer';
+import { DecodeTurns } from './decode-turns';
 import type { DeadLetter } from '../dead-letter/dead-letter-writer';
 import type { TableNames } from '../targets/table-names';
 import type { ApplyResult, ResolvedTable, Target, TargetTransaction } from '../targets/target';
@@ -46,6 +47,8 @@ export interface DecodedRecord {
  * or altering target tables, and writing changes inside an open target transaction.
  */
 export class ChangeWriter {
+  private readonly turns = new DecodeTurns();
+
   constructor(
     private readonly target: Target,
     private readonly decoder: RecordDecoder,
@@ -67,11 +70,20 @@ export class ChangeWriter {
     return this.target.isTransient(err) || this.target.privilegeProblem(err) !== undefined;
   }
 
-  async decode(batch: PartitionBatch): Promise<DecodedRecord[]> {
+  /** In turn with the other partitions' batches (DecodeTurns). */
+  decode(batch: PartitionBatch): Promise<DecodedRecord[]> {
+    return this.turns.inTurn(() => this.decodeRecords(batch));
+  }
+
+  private async decodeRecords(batch: PartitionBatch): Promise<DecodedRecord[]> {
     const out: DecodedRecord[] = [];
-    for (const record of batch.records) {
+    for (let i = 0; i < batch.records.length; i++) {
+      await DecodeTurns.breather(i);
+      const record = batch.records[i];
       try {
-        out.push({ offset: record.offset, change: (await this.decoder.decode(record)) ?? undefined, marker: record.key === null && record.value === null });
+        let change = this.decoder.decode(record);
+        if (change instanceof Promise) change = await change;
+        out.push({ offset: record.offset, change: change ?? undefined, marker: record.key === null && record.value === null });
       } catch (err) {
         if (!(err instanceof UndecodableRecordError)) throw err;
         out.push({ offset: record.offset, letter: letterOf(batch, record, `undecodable: ${err.message}`), marker: false });
