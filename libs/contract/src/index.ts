@@ -9,6 +9,7 @@ export * from './avro-names';
 export * from './avro-schemas';
 export type { SnapshotMarker, TransactionBlock } from './change-envelope';
 export * from './rows';
+export { formatPgArray } from './codecs/pg-array';
 export * from './bounded-cache';
 export * from './wire-format';
 export * from './envelope-encoder';

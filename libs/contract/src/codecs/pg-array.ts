@@ -35,7 +35,16 @@ export function parsePgArray(text: string): (string | null)[] {
   }
 }
 
-/** Every element quoted (backslash and quote escaped), so no element text can be misread. */
-export function formatPgArray(items: (string | null)[]): string {
-  return `{${items.map((v) => (v === null ? 'NULL' : `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
+/**
+ * Every element quoted (backslash and quote escaped), so no element text can be misread. Built
+ * by one join, and the escapes only where an element has a quote or backslash: apply sends each
+ * column of a batch as one such literal (node-postgres's own builds it by `+=` per element).
+ */
+export function formatPgArray(items: readonly (string | null)[]): string {
+  const quoted: string[] = new Array<string>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const v = items[i];
+    quoted[i] = v === null ? 'NULL' : v.includes('"') || v.includes('\\') ? `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : `"${v}"`;
+  }
+  return `{${quoted.join(',')}}`;
 }

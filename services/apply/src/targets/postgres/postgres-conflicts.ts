@@ -2,7 +2,7 @@ import { quoteIdent, type Queryable } from '@paysync/postgres';
 import type { RowChange } from '../../changes/row-change';
 import { writesConflictingChange, type ConflictPolicy, type FoundConflict } from '../../conflicts/conflict';
 import type { ApplyResult, ResolvedTable } from '../target';
-import { columnTexts, keyColumnIndex, targetOf, writeRows, writtenColumns } from './postgres-row-writer';
+import { columnArrays, keyColumnIndex, targetOf, writeRows, writtenColumns } from './postgres-row-writer';
 
 /**
  * A table's changes into a target also written by its own users: the conflicting ones found first,
@@ -73,7 +73,7 @@ function conflictParams(table: ResolvedTable, changes: RowChange[]): unknown[] {
     rows.map((r) => r.change.version.lsn.toString()),
     rows.map((r) => r.change.version.seq.toString()),
     rows.map((r) => r.expected.absentOk),
-    ...columnTexts(writtenColumns(table), rows.map((r) => r.expected.row)),
+    ...columnArrays(writtenColumns(table), rows.map((r) => r.expected.row)),
   ];
 }
 

@@ -1,4 +1,4 @@
-import { codecFor, type ColumnShape, type Row } from '@paysync/contract';
+import { codecFor, formatPgArray, type ColumnShape, type Row } from '@paysync/contract';
 import { qualifiedName, quoteIdent, type Queryable } from '@paysync/postgres';
 import { byUnchangedColumns, type RowChange, type Version } from '../../changes/row-change';
 import type { ApplyResult, ResolvedTable } from '../target';
@@ -28,16 +28,15 @@ export function keyColumnIndex(table: ResolvedTable, columns: WrittenColumn[], n
   return index;
 }
 
-/** One text[] parameter per column: each row's value as PostgreSQL text (null for a null or a value the row lacks). */
-export function columnTexts(columns: WrittenColumn[], rows: Row[]): (string | null)[][] {
-  const values: (string | null)[][] = columns.map(() => []);
-  for (const row of rows) {
-    columns.forEach((c, i) => {
+/** One text[] parameter per column, as an array literal: each row's value as PostgreSQL text (NULL for a null or a value the row lacks). */
+export function columnArrays(columns: WrittenColumn[], rows: Row[]): string[] {
+  return columns.map((c) => {
+    const codec = codecFor(c.column);
+    return formatPgArray(rows.map((row) => {
       const value = row[c.field];
-      values[i].push(value === null || value === undefined ? null : codecFor(c.column).toPgText(value));
-    });
-  }
-  return values;
+      return value === null || value === undefined ? null : codec.toPgText(value);
+    }));
+  });
 }
 
 /**
@@ -81,15 +80,15 @@ export function upsertStatement(table: ResolvedTable, unchanged: ReadonlySet<str
     SELECT (SELECT count(*) FROM winners) AS applied, (SELECT count(*) FROM upserted) AS upserted, (SELECT count(*) FROM removed) AS removed`;
 }
 
-/** The statement's parameters: version columns, then each column's values as PostgreSQL text. */
+/** The statement's parameters: version columns, then each column's values as PostgreSQL text, every array as its literal. */
 export function upsertParams(table: ResolvedTable, changes: RowChange[]): unknown[] {
   return [
     table.label,
-    changes.map((c) => c.rowKey),
-    changes.map((c) => c.version.lsn.toString()),
-    changes.map((c) => c.version.seq.toString()),
-    changes.map((c) => c.row === null),
-    ...columnTexts(writtenColumns(table), changes.map((c) => c.row ?? c.key)),
+    formatPgArray(changes.map((c) => c.rowKey)),
+    formatPgArray(changes.map((c) => c.version.lsn.toString())),
+    formatPgArray(changes.map((c) => c.version.seq.toString())),
+    formatPgArray(changes.map((c) => String(c.row === null))),
+    ...columnArrays(writtenColumns(table), changes.map((c) => c.row ?? c.key)),
   ];
 }
 
