@@ -139,13 +139,18 @@ export class TimestampMicrosType extends ExactLogicalType {
   }
 
   override _fromValue(micros: bigint): string {
+    if (micros === this.lastRead?.micros) return this.lastRead.text;
     if (micros === LONG_MAX) return 'infinity';
     if (micros === LONG_MIN) return '-infinity';
-    return isoDateTime(micros, this.zone);
+    const text = isoDateTime(micros, this.zone);
+    this.lastRead = { text, micros };
+    return text;
   }
 
   /** The last value written, and its microseconds: rows of one transaction often share a timestamp (now()). */
   private last: { text: string; micros: bigint } | undefined;
+  /** The same, read. */
+  private lastRead: { text: string; micros: bigint } | undefined;
 
   override _toValue(value: unknown): bigint | undefined {
     if (typeof value !== 'string') return undefined;

@@ -6,6 +6,7 @@ import {
   tombstoneVersion,
   UndecodableRecordError,
   type ChangeEnvelope,
+  type ColumnCodec,
   type RegistrySerde,
   type Row,
 } from '@paysync/contract';
@@ -104,14 +105,25 @@ export class RecordDecoder {
   }
 }
 
+/** Per source table, its key columns' fields and codecs, in primary-key order. */
+const keyColumnsOf = new WeakMap<SourceTable, { name: string; field: string; codec: ColumnCodec }[]>();
+
 /** The key as JSON of its PostgreSQL text values, in primary-key order: same key, same text. */
 export function rowKeyOf(table: SourceTable, key: Row): string {
-  return JSON.stringify(
-    table.primaryKey.map((name) => {
+  let columns = keyColumnsOf.get(table);
+  if (!columns) {
+    columns = table.primaryKey.map((name) => {
       const index = table.columns.findIndex((c) => c.name === name);
-      const value = key[table.fields[index]];
+      if (index < 0) throw new UndecodableRecordError(`key column ${name} is not among the table's columns`);
+      return { name, field: table.fields[index], codec: codecFor(table.columns[index]) };
+    });
+    keyColumnsOf.set(table, columns);
+  }
+  return JSON.stringify(
+    columns.map(({ name, field, codec }) => {
+      const value = key[field];
       if (value === null || value === undefined) throw new UndecodableRecordError(`key column ${name} is null`);
-      return codecFor(table.columns[index]).toPgText(value);
+      return codec.toPgText(value);
     }),
   );
 }

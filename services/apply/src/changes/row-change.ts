@@ -72,7 +72,7 @@ export function expectedRowsOf(op: 'c' | 'u' | 'd' | 'r', before: Row | null, af
 export function byUnchangedColumns(changes: RowChange[]): Map<string, RowChange[]> {
   const groups = new Map<string, RowChange[]>();
   for (const change of changes) {
-    const id = [...change.unchanged].sort().join(',');
+    const id = change.unchanged.length === 0 ? '' : [...change.unchanged].sort().join(',');
     const group = groups.get(id);
     if (group) group.push(change);
     else groups.set(id, [change]);
