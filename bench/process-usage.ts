@@ -19,8 +19,11 @@ export function processUsage(pid: number | undefined): ProcessUsage | undefined 
     // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime is the 12th, stime the 13th.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const peak = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+    // An exited process not yet reaped has no memory figures: the sample before it stands.
+    if (peak === undefined) return undefined;
     return {
-      peakRssMiB: Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024,
+      peakRssMiB: Number(peak) / 1024,
       cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND,
     };
   } catch {
