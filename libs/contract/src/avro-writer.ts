@@ -7,18 +7,6 @@ const NEGATIVE_DOUBLE_SAFE = -DOUBLE_SAFE;
 const LONG_MIN = -(2n ** 63n);
 const LONG_END = 2n ** 63n;
 
-/** The zigzag varint of a length (a non-negative number below 2^31). */
-function varint(n: number): Buffer {
-  const bytes: number[] = [];
-  let z = n * 2;
-  while (z >= 128) {
-    bytes.push((z % 128) | 0x80);
-    z = Math.floor(z / 128);
-  }
-  bytes.push(z);
-  return Buffer.from(bytes);
-}
-
 /** Avro's primitive encodings into a growing buffer; `overflow` means write again into a larger one. */
 export class AvroWriter {
   private buf = Buffer.allocUnsafe(16 * 1024);
@@ -121,13 +109,15 @@ export class AvroWriter {
 
   /** A string that repeats from event to event: its bytes are kept (a few distinct values per table). */
   text(s: string): void {
-    let bytes = this.texts.get(s);
+    const bytes = this.texts.get(s);
     if (!bytes) {
-      if (typeof s !== 'string') throw new Error(`invalid "string": ${String(s)}`);
-      const body = Buffer.from(s, 'utf8');
-      bytes = Buffer.concat([varint(body.length), body]);
+      // Written as any string the first time; its bytes are kept once they fitted.
+      const start = this.pos;
+      this.string(s);
+      if (this.overflow) return;
       if (this.texts.size >= 64) this.texts.clear();
-      this.texts.set(s, bytes);
+      this.texts.set(s, Buffer.from(this.buf.subarray(start, this.pos)));
+      return;
     }
     if (this.room(bytes.length)) bytes.copy(this.buf, this.pos);
     this.pos += bytes.length;
