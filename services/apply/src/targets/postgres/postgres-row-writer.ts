@@ -39,6 +39,46 @@ export function columnArrays(columns: WrittenColumn[], rows: Row[]): string[] {
   });
 }
 
+/** The batch as rows: the version arrays ($2-$5) and one text[] per column ($6 on), unnest()ed together. */
+function incomingRows(columns: WrittenColumn[]): string {
+  return `SELECT * FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::boolean[], ${columns.map((_, i) => `$${i + 6}::text[]`).join(', ')})
+      AS i(paysync_row_key, paysync_lsn, paysync_seq, paysync_deleted, ${columns.map((_, i) => `c${i}`).join(', ')})`;
+}
+
+/** Column i of the batch, cast from its text to the target column's type. */
+function castOf(columns: WrittenColumn[], i: number): string {
+  return `i.c${i}::${columns[i].targetType}`;
+}
+
+const VERSION_ROWS = `INSERT INTO paysync.row_versions AS v (target_table, row_key, lsn, seq, deleted, deleted_at)
+      SELECT $1, paysync_row_key, paysync_lsn, paysync_seq, paysync_deleted, CASE WHEN paysync_deleted THEN now() END FROM incoming`;
+
+/**
+ * The statement's body: `winners` (the versions written), `upserted` and `removed`, over the rows
+ * `written` (incoming rows, joined to the winners or not), with `onConflict` clauses or none.
+ */
+function writeStatement(table: ResolvedTable, parts: { versionConflict: string; written: string; rowConflict: string }): string {
+  const columns = writtenColumns(table);
+  const target = targetOf(table);
+  return `WITH incoming AS (${incomingRows(columns)}),
+    winners AS (
+      ${VERSION_ROWS}
+      ${parts.versionConflict}
+      RETURNING row_key),
+    upserted AS (
+      INSERT INTO ${target} AS t (${columns.map((c) => quoteIdent(c.column.name)).join(', ')})
+      SELECT ${columns.map((_, i) => castOf(columns, i)).join(', ')}
+        FROM ${parts.written}
+       WHERE NOT i.paysync_deleted
+      ${parts.rowConflict}
+      RETURNING 1),
+    removed AS (
+      DELETE FROM ${target} AS t USING ${parts.written}
+       WHERE i.paysync_deleted AND ${table.primaryKey.map((k) => `t.${quoteIdent(k)} = ${castOf(columns, keyColumnIndex(table, columns, k))}`).join(' AND ')}
+      RETURNING 1)
+    SELECT (SELECT count(*) FROM winners) AS applied, (SELECT count(*) FROM upserted) AS upserted, (SELECT count(*) FROM removed) AS removed`;
+}
+
 /**
  * One statement per table and batch: the version guard (paysync.row_versions), the upserts and
  * the deletes, as data-modifying CTEs over unnest()ed arrays. Only keys whose version advanced
@@ -46,38 +86,27 @@ export function columnArrays(columns: WrittenColumn[], rows: Row[]): string[] {
  * column's type, so nothing passes through a lossy JS type.
  */
 export function upsertStatement(table: ResolvedTable, unchanged: ReadonlySet<string>): string {
-  const columns = writtenColumns(table);
-  const target = targetOf(table);
-  const keyColumns = table.primaryKey;
-  const param = (i: number) => `$${i + 6}::text[]`;
-  const alias = (i: number) => `c${i}`;
-  const incoming = `SELECT * FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::boolean[], ${columns.map((_, i) => param(i)).join(', ')})
-      AS i(paysync_row_key, paysync_lsn, paysync_seq, paysync_deleted, ${columns.map((_, i) => alias(i)).join(', ')})`;
-  const cast = (i: number) => `i.${alias(i)}::${columns[i].targetType}`;
-  const updatable = columns.filter((c) => !keyColumns.includes(c.column.name) && !unchanged.has(c.field));
+  const updatable = writtenColumns(table).filter((c) => !table.primaryKey.includes(c.column.name) && !unchanged.has(c.field));
   const onConflict = updatable.length > 0
     ? `DO UPDATE SET ${updatable.map((c) => `${quoteIdent(c.column.name)} = excluded.${quoteIdent(c.column.name)}`).join(', ')}`
     : 'DO NOTHING';
-  return `WITH incoming AS (${incoming}),
-    winners AS (
-      INSERT INTO paysync.row_versions AS v (target_table, row_key, lsn, seq, deleted, deleted_at)
-      SELECT $1, paysync_row_key, paysync_lsn, paysync_seq, paysync_deleted, CASE WHEN paysync_deleted THEN now() END FROM incoming
-      ON CONFLICT (target_table, row_key) DO UPDATE
+  return writeStatement(table, {
+    versionConflict: `ON CONFLICT (target_table, row_key) DO UPDATE
         SET lsn = excluded.lsn, seq = excluded.seq, deleted = excluded.deleted, deleted_at = excluded.deleted_at
-        WHERE (v.lsn, v.seq) < (excluded.lsn, excluded.seq)
-      RETURNING row_key),
-    upserted AS (
-      INSERT INTO ${target} AS t (${columns.map((c) => quoteIdent(c.column.name)).join(', ')})
-      SELECT ${columns.map((_, i) => cast(i)).join(', ')}
-        FROM incoming i JOIN winners w ON w.row_key = i.paysync_row_key
-       WHERE NOT i.paysync_deleted
-      ON CONFLICT (${keyColumns.map(quoteIdent).join(', ')}) ${onConflict}
-      RETURNING 1),
-    removed AS (
-      DELETE FROM ${target} AS t USING incoming i JOIN winners w ON w.row_key = i.paysync_row_key
-       WHERE i.paysync_deleted AND ${keyColumns.map((k) => `t.${quoteIdent(k)} = ${cast(keyColumnIndex(table, columns, k))}`).join(' AND ')}
-      RETURNING 1)
-    SELECT (SELECT count(*) FROM winners) AS applied, (SELECT count(*) FROM upserted) AS upserted, (SELECT count(*) FROM removed) AS removed`;
+        WHERE (v.lsn, v.seq) < (excluded.lsn, excluded.seq)`,
+    written: 'incoming i JOIN winners w ON w.row_key = i.paysync_row_key',
+    rowConflict: `ON CONFLICT (${table.primaryKey.map(quoteIdent).join(', ')}) ${onConflict}`,
+  });
+}
+
+/**
+ * The same for keys the table has never held (a replica being built): plain INSERTs, no ON
+ * CONFLICT and no join to the winners, since every row is one. PostgreSQL does about half the
+ * work per row. A key already there fails it whole with unique_violation, and the batch is
+ * written again with upsertStatement (PostgresTransaction.applyRows).
+ */
+export function newKeysStatement(table: ResolvedTable): string {
+  return writeStatement(table, { versionConflict: '', written: 'incoming i', rowConflict: '' });
 }
 
 /** The statement's parameters: version columns, then each column's values as PostgreSQL text, every array as its literal. */
@@ -105,6 +134,20 @@ export async function writeRows(db: Queryable, table: ResolvedTable, changes: Ro
     applied += Number(rows[0].applied);
   }
   return { applied, stale: changes.length - applied };
+}
+
+/** The statement key of newKeysStatement (upserts are keyed by their unchanged columns, joined by commas). */
+const NEW_KEYS = '\n';
+
+/** Changes of keys the table has never held, in one statement (throws unique_violation when one is held). */
+export async function writeNewKeys(db: Queryable, table: ResolvedTable, changes: RowChange[], statements: Map<string, string>): Promise<ApplyResult> {
+  let sql = statements.get(NEW_KEYS);
+  if (!sql) {
+    sql = newKeysStatement(table);
+    statements.set(NEW_KEYS, sql);
+  }
+  await db.query(sql, upsertParams(table, changes));
+  return { applied: changes.length, stale: 0 };
 }
 
 /** Every row older than the truncate goes; its key keeps a deleted marker at the truncate's version. */

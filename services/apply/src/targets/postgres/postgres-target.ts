@@ -9,13 +9,14 @@ import { writeRowsChecked } from './postgres-conflicts';
 import { isTransientPostgresError, postgresPrivilegeProblem } from './postgres-errors';
 import { missingOriginPrivileges, OriginUnavailableError, takeApplyOrigin } from './postgres-origins';
 import { missingPostgresPrivileges } from './postgres-privileges';
-import { truncateRows, writeRows } from './postgres-row-writer';
+import { targetOf, truncateRows, writeNewKeys, writeRows } from './postgres-row-writer';
 import { addMissingColumns, BOOKKEEPING, BOOKKEEPING_SCHEMA, createTable, DDL_LOCK, DDL_LOCK_TIMEOUT, existsInCatalog, OFFSETS, readTargetColumns } from './postgres-tables';
 
 /** Rows are upserted and deleted by key; of paysync's own tables, only expired delete markers are deleted. */
 const TABLE_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
 const BOOKKEEPING_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE'];
 const PURGED_BOOKKEEPING_PRIVILEGES = [...BOOKKEEPING_PRIVILEGES, 'DELETE'];
+const UNIQUE_VIOLATION = '23505';
 
 /** A PostgreSQL target: the source's schema.table by default, paysync's own tables in schema paysync. */
 export class PostgresTarget implements Target {
@@ -25,6 +26,11 @@ export class PostgresTarget implements Target {
   private readonly statements = new WeakMap<ResolvedTable, Map<string, string>>();
   /** Pooled connections already marked with a replication origin of the group (bidirectional). */
   private readonly tagged = new WeakSet<PoolClient>();
+  /**
+   * Tables that held no row and no version when resolved (a replica being built), until a batch
+   * meets a key already there: their batches are tried as plain INSERTs first (writeNewKeys).
+   */
+  private readonly newKeysOnly = new WeakSet<ResolvedTable>();
 
   constructor(
     private readonly url: string,
@@ -71,7 +77,20 @@ export class PostgresTarget implements Target {
       return created;
     });
     if (columns.primaryKey.length === 0) throw new Error(`target table ${label} has no primary key: apply needs one to upsert by key`);
-    return { source, name, label, primaryKey: columns.primaryKey, columnTypes: columns.types };
+    const table = { source, name, label, primaryKey: columns.primaryKey, columnTypes: columns.types };
+    // A bidirectional target's own users write it too: every batch is checked and upserted.
+    if (!this.options.bidirectional && (await this.isEmpty(table))) this.newKeysOnly.add(table);
+    return table;
+  }
+
+  /** Neither rows nor versions (delete markers included) of the table. */
+  private async isEmpty(table: ResolvedTable): Promise<boolean> {
+    const { rows } = await this.pool.query<{ empty: string }>(
+      `SELECT NOT EXISTS (SELECT 1 FROM ${targetOf(table)})
+          AND NOT EXISTS (SELECT 1 FROM paysync.row_versions WHERE target_table = $1) AS empty`,
+      [table.label],
+    );
+    return rows[0].empty === 't'; // the pool hands every value over as PostgreSQL's text
   }
 
   async begin(): Promise<TargetTransaction> {
@@ -87,7 +106,7 @@ export class PostgresTarget implements Target {
       client.release(err as Error);
       throw err;
     }
-    return new PostgresTransaction(client, (table) => this.statementsOf(table), bidirectional?.policy);
+    return new PostgresTransaction(client, (table) => this.statementsOf(table), this.newKeysOnly, bidirectional?.policy);
   }
 
   async storedOffsets(groupId: string): Promise<StoredOffset[]> {
@@ -131,6 +150,7 @@ class PostgresTransaction implements TargetTransaction {
   constructor(
     private readonly client: PoolClient,
     private readonly statementsOf: (table: ResolvedTable) => Map<string, string>,
+    private readonly newKeysOnly: WeakSet<ResolvedTable>,
     /** Set on a bidirectional target: changes are checked for conflicts first. */
     private readonly conflictPolicy?: ConflictPolicy,
   ) {}
@@ -153,8 +173,21 @@ class PostgresTransaction implements TargetTransaction {
     );
   }
 
-  applyRows(table: ResolvedTable, changes: RowChange[]): Promise<ApplyResult> {
+  async applyRows(table: ResolvedTable, changes: RowChange[]): Promise<ApplyResult> {
     if (this.conflictPolicy) return writeRowsChecked(this.client, table, changes, this.statementsOf(table), this.conflictPolicy);
+    if (this.newKeysOnly.has(table)) {
+      await this.client.query('SAVEPOINT paysync_new_keys');
+      try {
+        const result = await writeNewKeys(this.client, table, changes, this.statementsOf(table));
+        await this.client.query('RELEASE SAVEPOINT paysync_new_keys');
+        return result;
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== UNIQUE_VIOLATION) throw err;
+        // A key the table holds now: from here on, every batch of it goes through the version guard.
+        await this.client.query('ROLLBACK TO SAVEPOINT paysync_new_keys');
+        this.newKeysOnly.delete(table);
+      }
+    }
     return writeRows(this.client, table, changes, this.statementsOf(table));
   }
 
