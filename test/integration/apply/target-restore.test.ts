@@ -89,7 +89,7 @@ describe('restoring a PostgreSQL target from a pg_dump', () => {
       const behind = [...dumped].filter(([partition, offset]) => offset < (applied.get(partition) ?? 0n));
       expect(behind.length).toBeGreaterThan(0);
       expect([...dumped].filter(([partition, offset]) => offset > (applied.get(partition) ?? 0n))).toEqual([]);
-      // Kafka's committed offsets of the group (written after each batch, for tooling) are past the
+      // Kafka's committed offsets of the group (written every second and at stop, for tooling) are past the
       // dump's: started there, apply would skip what came after the dump.
       const committed = await kafkaCommitted(source, groupId);
       expect(behind.filter(([partition, offset]) => (committed.get(partition) ?? -1n) > offset).length).toBeGreaterThan(0);

@@ -18,6 +18,7 @@ function fakeKafka() {
     run: async (options: { eachBatch: (payload: EachBatchPayload) => Promise<void> }) => void (handlers.eachBatch = options.eachBatch),
     commitOffsets: async (offsets: { offset: string }[]) => void commits.push(...offsets.map((o) => o.offset)),
     seek: () => undefined,
+    disconnect: async () => undefined,
   };
   const admin = { connect: async () => undefined, disconnect: async () => undefined, fetchTopicOffsets: async () => [{ partition: 0, low: '4', high: '9', offset: '9' }] };
   const kafka = { consumer: () => consumer, admin: () => admin } as unknown as Kafka;
@@ -73,7 +74,7 @@ async function startedLoop(applier: PartitionApplier, stored: bigint | undefined
     onStopped: () => undefined,
   });
   await loop.start();
-  return { ...kafka, reported, errors };
+  return { ...kafka, loop, reported, errors };
 }
 
 describe('ApplyLoop and fetches kafkajs resolves without a batch', () => {
@@ -91,7 +92,7 @@ describe('ApplyLoop and fetches kafkajs resolves without a batch', () => {
         return outcomeAt(b.lastOffset + 1n);
       },
     };
-    const { emit, batch, reported, commits } = await startedLoop(applier, 5n);
+    const { emit, batch, loop, reported, commits } = await startedLoop(applier, 5n);
     await joined(emit);
     emit('end', resolvedWithoutBatch(5, 6));
     emit('end', { ...resolvedWithoutBatch(5, 7), batchSize: 1 });
@@ -105,7 +106,10 @@ describe('ApplyLoop and fetches kafkajs resolves without a batch', () => {
       [7n, 7n],
       [10n, 10n],
     ]);
-    expect(commits).toEqual(['7', '10']);
+    // For tooling, Kafka gets the newest offset every second, and at stop.
+    expect(commits).toEqual([]);
+    await loop.stop();
+    expect(commits).toEqual(['10']);
   });
 
   it('skips from 0 where it read from the earliest offset because the target held none', async () => {

@@ -4,6 +4,7 @@ import { sleepUnless, type Logger } from '@paysync/observability';
 import type { Change } from '../changes/row-change';
 import type { BatchOutcome, PartitionApplier } from './batch-applier';
 import type { SkippedRecords } from './kafka-position';
+import { ToolingOffsets } from './tooling-offsets';
 import { RewindRequired } from './transactional-applier';
 
 export interface ApplyLoopOptions {
@@ -72,9 +73,14 @@ export class ApplyLoop {
   private readonly positioned = new Set<string>();
   /** Group joins so far: a seek of an earlier assignment still retrying gives up. */
   private joins = 0;
+  private readonly toolingOffsets: ToolingOffsets;
 
   constructor(private readonly options: ApplyLoopOptions) {
     this.consumer = createConsumer(options.kafka, { groupId: options.groupId, maxBytesPerPartition: options.maxBytesPerPartition });
+    this.toolingOffsets = new ToolingOffsets(
+      (offsets) => this.consumer.commitOffsets(offsets),
+      (err) => options.logger.warn({ err }, 'could not commit offsets to Kafka (the target holds them; only tooling sees the difference)'),
+    );
   }
 
   /** Joins the group and consumes; a stop() meanwhile (a SIGTERM while the brokers do not answer) wins: nothing is left connected. */
@@ -86,6 +92,7 @@ export class ApplyLoop {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.positioned.clear();
       this.fetchPositions.clear();
+      this.toolingOffsets.forget();
       void this.seekAssigned(payload.memberAssignment, ++this.joins);
     });
     // kafkajs resolves a fetch of only Kafka markers and aborted records itself, without eachBatch.
@@ -103,13 +110,15 @@ export class ApplyLoop {
 
   /**
    * The batches in progress end first, each committed or rolled back whole (a retry's wait is cut
-   * short); then the consumer leaves the group: at once, or, while the brokers do not answer, as
-   * far as it gets in LEAVE_WHEN_AWAY_MS (the session timeout ends the membership otherwise).
+   * short); then the consumer commits their offsets for tooling and leaves the group: at once, or,
+   * while the brokers do not answer, as far as it gets in LEAVE_WHEN_AWAY_MS without the commit (the
+   * session timeout ends the membership otherwise).
    */
   async stop(): Promise<void> {
     this.stopping = true;
     this.stopped.abort();
     await Promise.all([...this.applying, ...this.skips.values()]);
+    if (!this.options.brokersAway()) await this.toolingOffsets.flush();
     const left = this.consumer.disconnect().then(() => true);
     if (this.options.brokersAway()) {
       const gone = await Promise.race([left, new Promise<false>((resolve) => setTimeout(() => resolve(false), LEAVE_WHEN_AWAY_MS).unref())]);
@@ -235,14 +244,7 @@ export class ApplyLoop {
     }
     resolveOffset(batch.lastOffset());
     this.fetchPositions.set(`${batch.topic}:${batch.partition}`, fetched.lastOffset + 1n);
-    await this.commitToKafka(batch.topic, batch.partition, outcome.nextOffset);
-  }
-
-  /** Kafka's committed offsets are for tooling (consumer lag); the target's offsets table decides. */
-  private async commitToKafka(topic: string, partition: number, nextOffset: bigint): Promise<void> {
-    await this.consumer
-      .commitOffsets([{ topic, partition, offset: nextOffset.toString() }])
-      .catch((err: unknown) => this.options.logger.warn({ err }, 'could not commit offsets to Kafka (the target holds them; only tooling sees the difference)'));
+    this.toolingOffsets.note(batch.topic, batch.partition, outcome.nextOffset);
   }
 
   private onResolvedWithoutBatch({ topic, partition, batchSize, firstOffset, lastOffset, highWatermark }: ConsumerEndBatchProcessEvent['payload']): void {
@@ -267,7 +269,7 @@ export class ApplyLoop {
         if (nextOffset === undefined) return;
         const outcome: BatchOutcome = { applied: [], stale: 0, nextOffset, redelivered: 0, deadLetters: 0, newestCommitTimeMs: undefined, reachedBound: false };
         options.onBatch(skipped.topic, skipped.partition, outcome, highWatermark, Number(process.hrtime.bigint() - started) / 1e9);
-        await this.commitToKafka(skipped.topic, skipped.partition, nextOffset);
+        this.toolingOffsets.note(skipped.topic, skipped.partition, nextOffset);
         return;
       } catch (err) {
         if (this.stopping) return;
