@@ -5,3 +5,4 @@ export * from './replication-stream';
 export * from './libpq-url';
 export * from './postgres-access';
 export * from './tls-negotiation';
+export * from './prepared-statements';

@@ -3,9 +3,16 @@ import { postgresTarget } from './postgres-access';
 import { sessionOptions } from './session-settings';
 import { clientClassFor } from './tls-negotiation';
 
+/** A prepared statement's run: see prepared-statements.ts. */
+export interface NamedQuery {
+  name: string;
+  text: string;
+  values: unknown[];
+}
+
 /** Anything that runs SQL: a pool, a client, a transaction. Modules that only need SQL take this. */
 export interface Queryable {
-  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string | NamedQuery, params?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
 }
 
 export type Pool = pg.Pool;

@@ -62,6 +62,7 @@ export class ApplyService {
     this.target = openTarget(config.targetUrl, `paysync-apply-${config.groupId}`, {
       purgesDeleteMarkers: (config.deleteMarkerRetentionMs ?? 0) > 0,
       bidirectional: config.bidirectional ? { groupId: config.groupId, policy: config.conflictPolicy ?? 'dead-letter' } : undefined,
+      preparedStatements: config.targetPreparedStatements,
     });
     this.outages = new Outages(logger);
     this.kafka = kafkaFromSettings(config, logger.child({ component: 'kafka' }), { onUnreachable: (unreachable, retryInMs) => this.outages.report(unreachable, retryInMs) });

@@ -24,6 +24,11 @@ export const applySettings = {
     min: 1,
     max: 64,
   }),
+  targetPreparedStatements: flag('PAYSYNC_TARGET_PREPARED_STATEMENTS', {
+    description:
+      'PostgreSQL targets: each connection prepares the statements apply runs again and again (named prepared statements), so PostgreSQL plans them once instead of at every batch. Set false behind a connection pooler in transaction mode that does not keep prepared statements (PgBouncer before 1.21, or with max_prepared_statements = 0): it fails them with "prepared statement ... does not exist".',
+    default: true,
+  }),
   fetchMaxBytesPerPartition: integer('PAYSYNC_FETCH_MAX_BYTES_PER_PARTITION', {
     description: 'Bytes fetched per partition per request: bounds a batch (and memory: about this times the partition count).',
     default: 1024 * 1024,

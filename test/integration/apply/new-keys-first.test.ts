@@ -30,15 +30,21 @@ const change = (id: number, amount: string | null, lsn: bigint): RowChange => ({
   offset: 0n,
 });
 
-/** The SQL the target sends, to see which way a batch went. */
-function recordStatements(): { sent: string[]; stop: () => void } {
+/** The SQL the target sends, to see which way a batch went; `named`: the texts sent as prepared statements. */
+function recordStatements(): { sent: string[]; named: string[]; stop: () => void } {
   const sent: string[] = [];
+  const named: string[] = [];
   const query = Client.prototype.query;
   const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
-    if (typeof args[0] === 'string') sent.push(args[0]);
+    const sql = args[0] as string | { name?: string; text: string };
+    if (typeof sql === 'string') sent.push(sql);
+    else {
+      sent.push(sql.text);
+      if (sql.name) named.push(sql.text);
+    }
     return (query as (...a: unknown[]) => unknown).apply(this, args);
   } as never);
-  return { sent, stop: () => spy.mockRestore() };
+  return { sent, named, stop: () => spy.mockRestore() };
 }
 
 describe('PostgreSQL target: batches of keys an empty table never held', () => {
@@ -77,6 +83,8 @@ describe('PostgreSQL target: batches of keys an empty table never held', () => {
       expect(await apply(table, [change(1, '10.0000', 100n), change(2, '20.0000', 100n), change(3, null, 100n)])).toEqual({ applied: 3, stale: 0 });
       expect(statements.sent.filter((s) => s.includes('SAVEPOINT paysync_new_keys'))).toEqual(['SAVEPOINT paysync_new_keys', 'RELEASE SAVEPOINT paysync_new_keys']);
       expect(statements.sent.some((s) => s.includes('ON CONFLICT'))).toBe(false);
+      // The batch's statement is prepared (PAYSYNC_TARGET_PREPARED_STATEMENTS, on by default).
+      expect(statements.named).toEqual([expect.stringMatching(/^WITH incoming AS/)]);
 
       // Key 1 is held now: the batch is written again through the guard, whole.
       statements.sent.length = 0;
@@ -107,6 +115,26 @@ describe('PostgreSQL target: batches of keys an empty table never held', () => {
       statements.stop();
     }
     expect(await rows()).toEqual(['8=80.0000']);
+  });
+
+  it('sends every statement unnamed when prepared statements are off (a pooler that loses them)', async () => {
+    const unprepared = new PostgresTarget(db.url, 'paysync-test', { purgesDeleteMarkers: false, preparedStatements: false });
+    const statements = recordStatements();
+    try {
+      const table = await unprepared.resolve(ledger, { schema: 'public', table: 'ledger' });
+      const tx = await unprepared.begin();
+      expect(await tx.lockOffset('g', 't', 0)).toBe(0n);
+      expect(await tx.applyRows(table, [change(1, '10.0000', 100n)])).toEqual({ applied: 1, stale: 0 });
+      await tx.saveOffset('g', 't', 0, 1n);
+      await tx.commit();
+      expect(statements.sent.length).toBeGreaterThan(0);
+      expect(statements.named).toEqual([]);
+    } finally {
+      statements.stop();
+      await unprepared.close();
+    }
+    expect(await rows()).toEqual(['1=10.0000']);
+    expect((await target.storedOffsets('g')).map((o) => o.nextOffset)).toEqual([1n]);
   });
 
   it('leaves nothing of a batch rolled back after its new keys were written', async () => {

@@ -63,6 +63,8 @@ export interface TargetOptions {
    * tags its transactions with the group's replication origins and checks each change for conflicts.
    */
   bidirectional?: { groupId: string; policy: ConflictPolicy };
+  /** PAYSYNC_TARGET_PREPARED_STATEMENTS (PostgreSQL only; default true). */
+  preparedStatements?: boolean;
 }
 
 /** A target database: PostgreSQL, or MariaDB/MySQL. */

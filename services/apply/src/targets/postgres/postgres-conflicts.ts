@@ -1,21 +1,18 @@
-import { quoteIdent, type Queryable } from '@paysync/postgres';
+import { quoteIdent, runStatement, type Queryable, type Statement } from '@paysync/postgres';
 import type { RowChange } from '../../changes/row-change';
 import { writesConflictingChange, type ConflictPolicy, type FoundConflict } from '../../conflicts/conflict';
 import type { ApplyResult, ResolvedTable } from '../target';
 import { columnArrays, keyColumnIndex, targetOf, writeRows, writtenColumns } from './postgres-row-writer';
+import { CONFLICTS_SHAPE, type TableStatements } from './table-statements';
 
 /**
  * A table's changes into a target also written by its own users: the conflicting ones found first,
  * then written or kept out as the policy says; every conflict is returned, to be recorded.
  */
-export async function writeRowsChecked(db: Queryable, table: ResolvedTable, changes: RowChange[], statements: Map<string, string>, policy: ConflictPolicy): Promise<ApplyResult> {
-  let sql = statements.get('conflicts');
-  if (!sql) {
-    sql = conflictStatement(table);
-    statements.set('conflicts', sql);
-  }
+export async function writeRowsChecked(db: Queryable, table: ResolvedTable, changes: RowChange[], statements: TableStatements, policy: ConflictPolicy): Promise<ApplyResult> {
+  const statement = statements.of(CONFLICTS_SHAPE, () => conflictStatement(table));
   const checked = changes.filter((c) => c.expected.length > 0);
-  const found = checked.length > 0 ? await findConflicts(db, table, checked, sql) : [];
+  const found = checked.length > 0 ? await findConflicts(db, table, checked, statement) : [];
   if (found.length === 0) return writeRows(db, table, changes, statements);
   const applied = writesConflictingChange(policy);
   const conflicting = new Set(found.map((f) => f.change));
@@ -78,8 +75,8 @@ function conflictParams(table: ResolvedTable, changes: RowChange[]): unknown[] {
 }
 
 /** The conflicting changes of a batch, with the target row each met (locked until commit). */
-async function findConflicts(db: Queryable, table: ResolvedTable, changes: RowChange[], sql: string): Promise<Omit<FoundConflict, 'applied'>[]> {
-  const { rows } = await db.query<{ row_key: string; target_row: string | null }>(sql, conflictParams(table, changes));
+async function findConflicts(db: Queryable, table: ResolvedTable, changes: RowChange[], statement: Statement): Promise<Omit<FoundConflict, 'applied'>[]> {
+  const { rows } = await runStatement<{ row_key: string; target_row: string | null }>(db, statement, conflictParams(table, changes));
   if (rows.length === 0) return [];
   const byKey = new Map(changes.map((c) => [c.rowKey, c]));
   return rows.map((r) => {

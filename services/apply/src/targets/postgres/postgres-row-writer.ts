@@ -1,7 +1,8 @@
 import { codecFor, formatPgArray, type ColumnShape, type Row } from '@paysync/contract';
-import { qualifiedName, quoteIdent, type Queryable } from '@paysync/postgres';
+import { qualifiedName, quoteIdent, runStatement, type Queryable } from '@paysync/postgres';
 import { byUnchangedColumns, type RowChange, type Version } from '../../changes/row-change';
 import type { ApplyResult, ResolvedTable } from '../target';
+import { NEW_KEYS_SHAPE, type TableStatements } from './table-statements';
 
 export interface WrittenColumn {
   column: ColumnShape;
@@ -122,31 +123,19 @@ export function upsertParams(table: ResolvedTable, changes: RowChange[]): unknow
 }
 
 /** Rows are grouped by which columns they left out (unchanged TOAST): each group its own SET list. */
-export async function writeRows(db: Queryable, table: ResolvedTable, changes: RowChange[], statements: Map<string, string>): Promise<ApplyResult> {
+export async function writeRows(db: Queryable, table: ResolvedTable, changes: RowChange[], statements: TableStatements): Promise<ApplyResult> {
   let applied = 0;
   for (const [id, group] of byUnchangedColumns(changes)) {
-    let sql = statements.get(id);
-    if (!sql) {
-      sql = upsertStatement(table, new Set(group[0].unchanged));
-      statements.set(id, sql);
-    }
-    const { rows } = await db.query<{ applied: string }>(sql, upsertParams(table, group));
+    const statement = statements.of(id, () => upsertStatement(table, new Set(group[0].unchanged)));
+    const { rows } = await runStatement<{ applied: string }>(db, statement, upsertParams(table, group));
     applied += Number(rows[0].applied);
   }
   return { applied, stale: changes.length - applied };
 }
 
-/** The statement key of newKeysStatement (upserts are keyed by their unchanged columns, joined by commas). */
-const NEW_KEYS = '\n';
-
 /** Changes of keys the table has never held, in one statement (throws unique_violation when one is held). */
-export async function writeNewKeys(db: Queryable, table: ResolvedTable, changes: RowChange[], statements: Map<string, string>): Promise<ApplyResult> {
-  let sql = statements.get(NEW_KEYS);
-  if (!sql) {
-    sql = newKeysStatement(table);
-    statements.set(NEW_KEYS, sql);
-  }
-  await db.query(sql, upsertParams(table, changes));
+export async function writeNewKeys(db: Queryable, table: ResolvedTable, changes: RowChange[], statements: TableStatements): Promise<ApplyResult> {
+  await runStatement(db, statements.of(NEW_KEYS_SHAPE, () => newKeysStatement(table)), upsertParams(table, changes));
   return { applied: changes.length, stale: 0 };
 }
 

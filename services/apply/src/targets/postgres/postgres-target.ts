@@ -1,5 +1,5 @@
 import type { Dependency } from '@paysync/config';
-import { checkPostgresAccess, createPool, inTransaction, postgresDependency, type Pool, type PoolClient } from '@paysync/postgres';
+import { checkPostgresAccess, createPool, inTransaction, postgresDependency, runStatement, StatementNames, type Pool, type PoolClient } from '@paysync/postgres';
 import type { RowChange, SourceTable, Version } from '../../changes/row-change';
 import type { ConflictPolicy } from '../../conflicts/conflict';
 import { MissingPrivilegeError, type PrivilegeProblem } from '../missing-privileges';
@@ -11,19 +11,28 @@ import { missingOriginPrivileges, OriginUnavailableError, takeApplyOrigin } from
 import { missingPostgresPrivileges } from './postgres-privileges';
 import { targetOf, truncateRows, writeNewKeys, writeRows } from './postgres-row-writer';
 import { addMissingColumns, BOOKKEEPING, BOOKKEEPING_SCHEMA, createTable, DDL_LOCK, DDL_LOCK_TIMEOUT, existsInCatalog, OFFSETS, readTargetColumns } from './postgres-tables';
+import { TableStatements } from './table-statements';
 
 /** Rows are upserted and deleted by key; of paysync's own tables, only expired delete markers are deleted. */
 const TABLE_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
 const BOOKKEEPING_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE'];
 const PURGED_BOOKKEEPING_PRIVILEGES = [...BOOKKEEPING_PRIVILEGES, 'DELETE'];
 const UNIQUE_VIOLATION = '23505';
+// The no-op update takes the row lock whether the row is new or not, and returns what is stored.
+const LOCK_OFFSET = `INSERT INTO ${OFFSETS} AS o (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
+       ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = o.next_offset
+       RETURNING next_offset`;
+const SAVE_OFFSET = `UPDATE ${OFFSETS} SET next_offset = $4, updated_at = now() WHERE group_id = $1 AND topic = $2 AND partition = $3`;
 
 /** A PostgreSQL target: the source's schema.table by default, paysync's own tables in schema paysync. */
 export class PostgresTarget implements Target {
   readonly kind = 'postgres' as const;
   readonly dependency: Dependency;
   private readonly pool: Pool;
-  private readonly statements = new WeakMap<ResolvedTable, Map<string, string>>();
+  private readonly names: StatementNames;
+  private readonly statements = new WeakMap<ResolvedTable, TableStatements>();
+  /** The offsets table's statements. */
+  private readonly bookkeeping: TableStatements;
   /** Pooled connections already marked with a replication origin of the group (bidirectional). */
   private readonly tagged = new WeakSet<PoolClient>();
   /**
@@ -39,6 +48,8 @@ export class PostgresTarget implements Target {
   ) {
     this.pool = createPool(url, { applicationName, max: 4, setting: 'PAYSYNC_TARGET_URL' });
     this.dependency = postgresDependency(url, 'PAYSYNC_TARGET_URL');
+    this.names = new StatementNames(options.preparedStatements ?? true);
+    this.bookkeeping = new TableStatements(this.names);
   }
 
   async prepare(tables: TargetName[]): Promise<void> {
@@ -106,7 +117,7 @@ export class PostgresTarget implements Target {
       client.release(err as Error);
       throw err;
     }
-    return new PostgresTransaction(client, (table) => this.statementsOf(table), this.newKeysOnly, bidirectional?.policy);
+    return new PostgresTransaction(client, (table) => this.statementsOf(table), this.bookkeeping, this.newKeysOnly, bidirectional?.policy);
   }
 
   async storedOffsets(groupId: string): Promise<StoredOffset[]> {
@@ -134,10 +145,10 @@ export class PostgresTarget implements Target {
     await this.pool.end();
   }
 
-  private statementsOf(table: ResolvedTable): Map<string, string> {
+  private statementsOf(table: ResolvedTable): TableStatements {
     let statements = this.statements.get(table);
     if (!statements) {
-      statements = new Map();
+      statements = new TableStatements(this.names);
       this.statements.set(table, statements);
     }
     return statements;
@@ -149,28 +160,20 @@ class PostgresTransaction implements TargetTransaction {
 
   constructor(
     private readonly client: PoolClient,
-    private readonly statementsOf: (table: ResolvedTable) => Map<string, string>,
+    private readonly statementsOf: (table: ResolvedTable) => TableStatements,
+    private readonly bookkeeping: TableStatements,
     private readonly newKeysOnly: WeakSet<ResolvedTable>,
     /** Set on a bidirectional target: changes are checked for conflicts first. */
     private readonly conflictPolicy?: ConflictPolicy,
   ) {}
 
   async lockOffset(groupId: string, topic: string, partition: number): Promise<bigint> {
-    // The no-op update takes the row lock whether the row is new or not, and returns what is stored.
-    const { rows } = await this.client.query<{ next_offset: string }>(
-      `INSERT INTO ${OFFSETS} AS o (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
-       ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = o.next_offset
-       RETURNING next_offset`,
-      [groupId, topic, partition],
-    );
+    const { rows } = await runStatement<{ next_offset: string }>(this.client, this.bookkeeping.of('lock offset', () => LOCK_OFFSET), [groupId, topic, partition]);
     return BigInt(rows[0].next_offset);
   }
 
   async saveOffset(groupId: string, topic: string, partition: number, nextOffset: bigint): Promise<void> {
-    await this.client.query(
-      `UPDATE ${OFFSETS} SET next_offset = $4, updated_at = now() WHERE group_id = $1 AND topic = $2 AND partition = $3`,
-      [groupId, topic, partition, nextOffset.toString()],
-    );
+    await runStatement(this.client, this.bookkeeping.of('save offset', () => SAVE_OFFSET), [groupId, topic, partition, nextOffset.toString()]);
   }
 
   async applyRows(table: ResolvedTable, changes: RowChange[]): Promise<ApplyResult> {
