@@ -2,7 +2,7 @@ import { quoteIdent, runStatement, type Queryable, type Statement } from '@paysy
 import type { RowChange } from '../../changes/row-change';
 import { writesConflictingChange, type ConflictPolicy, type FoundConflict } from '../../conflicts/conflict';
 import type { ApplyResult, ResolvedTable } from '../target';
-import { columnArrays, keyColumnIndex, targetOf, writeRows, writtenColumns } from './postgres-row-writer';
+import { columnArrays, keyColumnIndex, targetOf, versionParams, writeRows, writtenColumns } from './postgres-row-writer';
 import { CONFLICTS_SHAPE, type TableStatements } from './table-statements';
 
 /**
@@ -65,11 +65,7 @@ function conflictStatement(table: ResolvedTable): string {
 function conflictParams(table: ResolvedTable, changes: RowChange[]): unknown[] {
   const rows = changes.flatMap((change) => change.expected.map((expected) => ({ change, expected })));
   return [
-    table.label,
-    rows.map((r) => r.change.rowKey),
-    rows.map((r) => r.change.version.lsn.toString()),
-    rows.map((r) => r.change.version.seq.toString()),
-    rows.map((r) => r.expected.absentOk),
+    ...versionParams(table, rows.map((r) => r.change), rows.map((r) => r.expected.absentOk)),
     ...columnArrays(writtenColumns(table), rows.map((r) => r.expected.row)),
   ];
 }

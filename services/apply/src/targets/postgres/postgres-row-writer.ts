@@ -56,7 +56,8 @@ const VERSION_ROWS = `INSERT INTO paysync.row_versions AS v (target_table, row_k
 
 /**
  * The statement's body: `winners` (the versions written), `upserted` and `removed`, over the rows
- * `written` (incoming rows, joined to the winners or not), with `onConflict` clauses or none.
+ * `written` (incoming rows, joined to the winners or not), with ON CONFLICT clauses for the
+ * versions (`versionConflict`) and the rows (`rowConflict`), or none.
  */
 function writeStatement(table: ResolvedTable, parts: { versionConflict: string; written: string; rowConflict: string }): string {
   const columns = writtenColumns(table);
@@ -110,14 +111,21 @@ export function newKeysStatement(table: ResolvedTable): string {
   return writeStatement(table, { versionConflict: '', written: 'incoming i', rowConflict: '' });
 }
 
-/** The statement's parameters: version columns, then each column's values as PostgreSQL text, every array as its literal. */
-export function upsertParams(table: ResolvedTable, changes: RowChange[]): unknown[] {
+/** $1-$5 of a batch statement: the table's label, then each change's row key, version and `flags` (a boolean each), every array as its literal. */
+export function versionParams(table: ResolvedTable, changes: RowChange[], flags: boolean[]): string[] {
   return [
     table.label,
     formatPgArray(changes.map((c) => c.rowKey)),
     formatPgArray(changes.map((c) => c.version.lsn.toString())),
     formatPgArray(changes.map((c) => c.version.seq.toString())),
-    formatPgArray(changes.map((c) => String(c.row === null))),
+    formatPgArray(flags.map(String)),
+  ];
+}
+
+/** The statement's parameters: version columns (the flag: deleted), then each column's values as PostgreSQL text. */
+export function upsertParams(table: ResolvedTable, changes: RowChange[]): unknown[] {
+  return [
+    ...versionParams(table, changes, changes.map((c) => c.row === null)),
     ...columnArrays(writtenColumns(table), changes.map((c) => c.row ?? c.key)),
   ];
 }
