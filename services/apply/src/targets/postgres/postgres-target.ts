@@ -1,5 +1,5 @@
 import type { Dependency } from '@paysync/config';
-import { checkPostgresAccess, createPool, inTransaction, postgresDependency, runStatement, StatementNames, type Pool, type PoolClient } from '@paysync/postgres';
+import { checkPostgresAccess, createPool, inTransaction, postgresDependency, runStatement, StatementNames, type Pool, type PoolClient, type Statement } from '@paysync/postgres';
 import type { RowChange, SourceTable, Version } from '../../changes/row-change';
 import type { ConflictPolicy } from '../../conflicts/conflict';
 import { MissingPrivilegeError, type PrivilegeProblem } from '../missing-privileges';
@@ -24,6 +24,11 @@ const LOCK_OFFSET = `INSERT INTO ${OFFSETS} AS o (group_id, topic, partition, ne
        RETURNING next_offset`;
 const SAVE_OFFSET = `UPDATE ${OFFSETS} SET next_offset = $4, updated_at = now() WHERE group_id = $1 AND topic = $2 AND partition = $3`;
 
+interface OffsetStatements {
+  lock: Statement;
+  save: Statement;
+}
+
 /** A PostgreSQL target: the source's schema.table by default, paysync's own tables in schema paysync. */
 export class PostgresTarget implements Target {
   readonly kind = 'postgres' as const;
@@ -31,8 +36,8 @@ export class PostgresTarget implements Target {
   private readonly pool: Pool;
   private readonly names: StatementNames;
   private readonly statements = new WeakMap<ResolvedTable, TableStatements>();
-  /** The offsets table's statements. */
-  private readonly bookkeeping: TableStatements;
+  /** The offsets table's statements, the same for every batch. */
+  private readonly offsetStatements: OffsetStatements;
   /** Pooled connections already marked with a replication origin of the group (bidirectional). */
   private readonly tagged = new WeakSet<PoolClient>();
   /**
@@ -49,7 +54,7 @@ export class PostgresTarget implements Target {
     this.pool = createPool(url, { applicationName, max: 4, setting: 'PAYSYNC_TARGET_URL' });
     this.dependency = postgresDependency(url, 'PAYSYNC_TARGET_URL');
     this.names = new StatementNames(options.preparedStatements ?? true);
-    this.bookkeeping = new TableStatements(this.names);
+    this.offsetStatements = { lock: this.names.statement(LOCK_OFFSET), save: this.names.statement(SAVE_OFFSET) };
   }
 
   async prepare(tables: TargetName[]): Promise<void> {
@@ -117,7 +122,7 @@ export class PostgresTarget implements Target {
       client.release(err as Error);
       throw err;
     }
-    return new PostgresTransaction(client, (table) => this.statementsOf(table), this.bookkeeping, this.newKeysOnly, bidirectional?.policy);
+    return new PostgresTransaction(client, (table) => this.statementsOf(table), this.offsetStatements, this.newKeysOnly, bidirectional?.policy);
   }
 
   async storedOffsets(groupId: string): Promise<StoredOffset[]> {
@@ -161,19 +166,19 @@ class PostgresTransaction implements TargetTransaction {
   constructor(
     private readonly client: PoolClient,
     private readonly statementsOf: (table: ResolvedTable) => TableStatements,
-    private readonly bookkeeping: TableStatements,
+    private readonly offsets: OffsetStatements,
     private readonly newKeysOnly: WeakSet<ResolvedTable>,
     /** Set on a bidirectional target: changes are checked for conflicts first. */
     private readonly conflictPolicy?: ConflictPolicy,
   ) {}
 
   async lockOffset(groupId: string, topic: string, partition: number): Promise<bigint> {
-    const { rows } = await runStatement<{ next_offset: string }>(this.client, this.bookkeeping.of('lock offset', () => LOCK_OFFSET), [groupId, topic, partition]);
+    const { rows } = await runStatement<{ next_offset: string }>(this.client, this.offsets.lock, [groupId, topic, partition]);
     return BigInt(rows[0].next_offset);
   }
 
   async saveOffset(groupId: string, topic: string, partition: number, nextOffset: bigint): Promise<void> {
-    await runStatement(this.client, this.bookkeeping.of('save offset', () => SAVE_OFFSET), [groupId, topic, partition, nextOffset.toString()]);
+    await runStatement(this.client, this.offsets.save, [groupId, topic, partition, nextOffset.toString()]);
   }
 
   async applyRows(table: ResolvedTable, changes: RowChange[]): Promise<ApplyResult> {

@@ -7,7 +7,7 @@ import type { Statement, StatementNames } from '@paysync/postgres';
 export const NEW_KEYS_SHAPE = '\nnew keys';
 export const CONFLICTS_SHAPE = '\nconflicts';
 
-/** The statements of one table (or of paysync's own tables), each built once per shape and named to be prepared. */
+/** The statements of one table, each built once per shape and named to be prepared. */
 export class TableStatements {
   private readonly byShape = new Map<string, Statement>();
 
