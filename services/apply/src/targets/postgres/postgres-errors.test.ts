@@ -27,6 +27,12 @@ describe('postgresPrivilegeProblem', () => {
     expect(postgresPrivilegeProblem({ code: '28000', message: 'no pg_hba.conf entry' }, 'a')).toBeDefined();
   });
 
+  it('names PAYSYNC_TARGET_PREPARED_STATEMENTS when a pooler loses the prepared statements (26000), instead of dead-lettering the rows', () => {
+    const problem = postgresPrivilegeProblem({ code: '26000', message: 'prepared statement "paysync_3" does not exist' }, 'a');
+    expect(problem?.problem).toContain('prepared statement "paysync_3" does not exist');
+    expect(problem?.fix).toContain('PAYSYNC_TARGET_PREPARED_STATEMENTS=false');
+  });
+
   it('asks for ownership when apply may not add a column the source gained', () => {
     const problem = postgresPrivilegeProblem({ code: '42501', message: 'must be owner of table accounts' }, 'paysync_apply');
     expect(problem?.fix).toBe('as its owner: ALTER TABLE accounts OWNER TO "paysync_apply"; or add the column to the target table yourself');

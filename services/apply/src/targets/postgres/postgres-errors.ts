@@ -18,8 +18,10 @@ export function isTransientPostgresError(err: unknown): boolean {
 /**
  * The privilege a refusal names, with the statement that grants it; undefined for other errors.
  * insufficient_privilege (42501: no privilege on a table or schema, not the owner of a table being
- * altered) and a refused login (28000, 28P01: a password rotated while apply runs) are neither the
- * record's fault nor passing.
+ * altered), a refused login (28000, 28P01: a password rotated while apply runs) and a prepared
+ * statement the server does not know (26000: a pooler between apply and the target runs the
+ * connection's statements on server connections that never prepared them) are neither the record's
+ * fault nor passing.
  */
 export function postgresPrivilegeProblem(err: unknown, role: string): PrivilegeProblem | undefined {
   const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
@@ -27,6 +29,12 @@ export function postgresPrivilegeProblem(err: unknown, role: string): PrivilegeP
   const quotedRole = quoteIdent(role);
   if (code === '28000' || code === '28P01') {
     return { problem: `the target refused the login of role ${quotedRole}: ${text}`, fix: "check the user and password of PAYSYNC_TARGET_URL and the server's pg_hba.conf" };
+  }
+  if (code === '26000') {
+    return {
+      problem: `the target does not know a statement apply prepared on this connection (${text}): a connection pooler in transaction mode runs it on another server connection`,
+      fix: 'set PAYSYNC_TARGET_PREPARED_STATEMENTS=false, or let the pooler keep prepared statements (PgBouncer 1.21 or later with max_prepared_statements above 0)',
+    };
   }
   if (code !== '42501') return undefined;
   const owner = /must be owner of (?:table|relation) (.+)$/.exec(text);
