@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureTopics } from '@paysync/kafka';
+import { ensureTopics, partitionOffsets } from '@paysync/kafka';
 import { deleteRegistrySubjectsStartingWith, deleteTopicsStartingWith } from '../../../demo/stack-cleanup';
 import { ALL_TYPES_DDL, ALL_TYPES_ROWS, MORE_TYPES_DDL, MORE_TYPES_VALUES } from '../../support/all-types-table';
 import { CaptureFixture } from '../../support/capture-fixture';
@@ -158,8 +158,14 @@ describe('compat: Debezium JDBC sink writes paysync topics (and Debezium topics)
         }),
       );
     }
-    // Debezium's slot exists: every change from now on reaches its topic (after its snapshot).
-    await whileRunning(workers[0], source.name, 'to create its slot', async () => (await fixture.db.pool.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slot])).rows.length > 0);
+    // Each pipeline's snapshot done before the changes: either can wait on transactions running on
+    // the server (other suites'), and the last change must come after every other one. paysync's
+    // snapshot runs beside its stream; Debezium's slot is listed while it waits for a consistent
+    // point, and a change committed before that is not decoded but reaches its snapshot alone (row 7
+    // whole, not an update without its TOAST memo). Its five snapshot rows in its topic (one
+    // partition, no transactions: the end offset counts records) mean every change from now on streams.
+    await waitUntil('paysync snapshot of the table', () => capture.logs().some((l) => l.msg === 'snapshot of table done'), 120_000);
+    await whileRunning(workers[0], source.name, 'to write its snapshot', async () => (await partitionOffsets(fixture.kafka, topics.debezium))[0].high >= 5n);
     for (const change of [
       `INSERT INTO ${TABLE} VALUES ${ALL_TYPES_ROWS.slice(2).join(', ')}`,
       fill(3),
