@@ -22,7 +22,7 @@ import { ACCOUNTS } from '../demo/payments-workload';
 import { PipelineFixture } from '../test/support/pipeline-fixture';
 import { sleep } from '../test/support/wait';
 import { log, runBenchmark } from './bench-run';
-import { machineTicks, processUsage, stackServiceCpuSeconds, usageText } from './process-usage';
+import { cpuWindow, processUsage, stackServiceCpuSeconds, usageText } from './process-usage';
 import { codeVersion } from './machine';
 import { deadline, e2eMachine, positive, now, pipelineAlive, removePipeline, startPipeline, timedLedgerLoad, type Pipeline, type Throughput } from './e2e-pipeline';
 
@@ -62,15 +62,17 @@ interface Latency {
 }
 
 /** CPU seconds so far of capture, apply, this bench (the load generator and the poller) and the stack's servers. */
-function cpuSecondsByProcess(pipeline: Pipeline): Record<string, number> {
-  const self = process.cpuUsage();
+function cpuCounters(pipeline: Pipeline): Record<string, () => number> {
   return {
-    capture: processUsage(pipeline.services.capture.child.pid)?.cpuSeconds ?? NaN,
-    apply: processUsage(pipeline.services.apply.child.pid)?.cpuSeconds ?? NaN,
-    bench: (self.user + self.system) / 1e6,
+    capture: () => processUsage(pipeline.services.capture.child.pid)?.cpuSeconds ?? NaN,
+    apply: () => processUsage(pipeline.services.apply.child.pid)?.cpuSeconds ?? NaN,
+    bench: () => {
+      const self = process.cpuUsage();
+      return (self.user + self.system) / 1e6;
+    },
     // Source and target are one server here; the registry is asked only when a schema is new.
-    postgres: stackServiceCpuSeconds('postgres'),
-    kafka: stackServiceCpuSeconds('kafka'),
+    postgres: () => stackServiceCpuSeconds('postgres'),
+    kafka: () => stackServiceCpuSeconds('kafka'),
   };
 }
 
@@ -91,8 +93,7 @@ async function latency(pipeline: Pipeline, rate: number, duration: number): Prom
   let failed: unknown;
   let fellBehindAt: number | undefined;
   const check = deadline(`latency at ${rate} tx/s: target to show every transaction`, total * 2, pipelineAlive(pipeline));
-  const ticksBefore = machineTicks();
-  const cpuBefore = cpuSecondsByProcess(pipeline);
+  const endCpu = cpuWindow(cpuCounters(pipeline));
   const started = now();
   const poller = (async () => {
     while ((loading || pending.size > 0) && fellBehindAt === undefined) {
@@ -136,10 +137,8 @@ async function latency(pipeline: Pipeline, rate: number, duration: number): Prom
   await poller;
   if (failed) throw failed;
   const wallSeconds = (now() - started) / 1000;
-  const ticksAfter = machineTicks();
-  const cpuAfter = cpuSecondsByProcess(pipeline);
-  const cores = Object.fromEntries(Object.keys(cpuAfter).map((name) => [name, (cpuAfter[name] - cpuBefore[name]) / wallSeconds]));
-  const cpu = { machineBusy: (ticksAfter.busy - ticksBefore.busy) / (ticksAfter.all - ticksBefore.all), cores };
+  const { seconds, machineBusy } = endCpu();
+  const cpu = { machineBusy, cores: Object.fromEntries(Object.entries(seconds).map(([name, used]) => [name, used / wallSeconds])) };
   return { offered: rate, achieved: committed / ((lastCommit - started) / 1000), transactions: committed, latencies: latencies.sort((a, b) => a - b), fellBehindAt, cpu };
 }
 

@@ -60,7 +60,7 @@ export function stackServiceCpuSeconds(name: string): number {
 }
 
 /** Busy and all clock ticks of every CPU of the machine so far (the first line of /proc/stat). */
-export function machineTicks(): { busy: number; all: number } {
+function machineTicks(): { busy: number; all: number } {
   // user nice system idle iowait irq softirq steal
   const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
   const all = ticks.reduce((a, b) => a + b, 0);
@@ -79,18 +79,35 @@ export interface StackCpu {
   machineBusy: number;
 }
 
-/** Starts a window now; the returned function ends it. Where a step waits, this says on whom. */
-export function stackCpuWindow(): () => StackCpu {
+/** CPU seconds each named counter (seconds so far) spent over a window, and how busy the whole machine was. */
+export interface CpuWindow<K extends string> {
+  seconds: Record<K, number>;
+  /** Share of all cores' time spent busy, 0..1. */
+  machineBusy: number;
+}
+
+/** Starts a window now over `counters`; the returned function ends it. */
+export function cpuWindow<K extends string>(counters: Record<K, () => number>): () => CpuWindow<K> {
+  const names = Object.keys(counters) as K[];
+  const read = (): Record<K, number> => Object.fromEntries(names.map((name) => [name, counters[name]()])) as Record<K, number>;
   const ticks = machineTicks();
-  const postgres = stackServiceCpuSeconds('postgres');
-  const kafka = stackServiceCpuSeconds('kafka');
+  const before = read();
   return () => {
     const after = machineTicks();
+    const now = read();
     return {
-      postgresSeconds: stackServiceCpuSeconds('postgres') - postgres,
-      kafkaSeconds: stackServiceCpuSeconds('kafka') - kafka,
+      seconds: Object.fromEntries(names.map((name) => [name, now[name] - before[name]])) as Record<K, number>,
       machineBusy: (after.busy - ticks.busy) / (after.all - ticks.all),
     };
+  };
+}
+
+/** Starts a window now over the stack's PostgreSQL and Kafka; the returned function ends it. Where a step waits, this says on whom. */
+export function stackCpuWindow(): () => StackCpu {
+  const end = cpuWindow({ postgres: () => stackServiceCpuSeconds('postgres'), kafka: () => stackServiceCpuSeconds('kafka') });
+  return () => {
+    const { seconds, machineBusy } = end();
+    return { postgresSeconds: seconds.postgres, kafkaSeconds: seconds.kafka, machineBusy };
   };
 }
 
