@@ -59,18 +59,18 @@ export class ReconcileRun {
     const startedAt = new Date().toISOString();
     const reports: TableReport[] = [];
     for (const label of tables) {
-      const report = await this.compareTable(label);
+      const report = await this.compareTable(label, rowHash);
       reports.push(report);
       onTable?.(report);
     }
     return { startedAt, finishedAt: new Date().toISOString(), rowHash, tables: reports };
   }
 
-  private async compareTable(label: string): Promise<TableReport> {
+  private async compareTable(label: string, rowHash: RowHash): Promise<TableReport> {
     const [schema, name] = label.split('.');
     const { shape, hashed } = this.options.columnPolicy.forTable(await readTableShape(this.sourcePool, schema, name));
     const keyColumns = shape.primaryKey.map((k) => shape.columns.find((c) => c.name === k)!);
-    const table: ComparedTable = { label, columns: shape.columns, keyColumns, hashed };
+    const table: ComparedTable = { label, columns: shape.columns, keyColumns, hashed, rowHash };
     const started = Date.now();
     let scanned = 0;
     const { rows, candidates } = await narrowDifferences(this.source, this.target, table, {

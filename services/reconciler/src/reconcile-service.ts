@@ -9,6 +9,7 @@ import { ReconcileMetrics } from './reconcile-metrics';
 import { openSourcePool, ReconcileRun, targetNames, type RunReport } from './reconcile-run';
 import type { reconcilerSettings } from './settings';
 import { openSide } from './sides/open-side';
+import type { RowHash } from './sides/row-hash';
 import { agreeOnRowHash } from './sides/row-hash-agreement';
 import type { SqlSide } from './sides/sql-side';
 
@@ -34,6 +35,8 @@ export class ReconcileService {
   private readonly fenceKafka: { client: Kafka; settings: KafkaConnectionSettings } | undefined;
   private readonly runner: ReconcileRun;
   private readonly reports: RunReport[] = [];
+  /** How both sides hash rows: md5 until they agreed on another at checkAccess (row-hash-agreement.ts). */
+  private rowHash: RowHash = 'md5';
   private http: HealthServer | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<RunReport> | undefined;
@@ -95,7 +98,7 @@ export class ReconcileService {
     await this.target.runner.checkAccess();
     if (this.fenceKafka) await checkKafkaAccess(this.fenceKafka.settings);
     const { method, why } = await agreeOnRowHash(this.source.runner, this.target.runner);
-    this.source.rowHash = this.target.rowHash = method;
+    this.rowHash = method;
     this.logger.info({ rowHash: method }, `rows are hashed with ${method}: ${why}`);
   }
 
@@ -106,7 +109,7 @@ export class ReconcileService {
   }
 
   private async runAndKeep(tables: string[]): Promise<RunReport> {
-    const report = await this.runner.run(tables, this.source.rowHash, (table) => {
+    const report = await this.runner.run(tables, this.rowHash, (table) => {
       this.metrics.tableDone(table);
       if (table.repairSkipped) this.logger.warn({ table: table.table, reason: table.repairSkipped }, 'drift not repaired');
       if (table.fenceMissed) this.logger.warn({ table: table.table, unsettled: table.unsettled, reason: table.fenceMissed }, 'differences left unsettled: the pipeline did not catch up before a re-check');

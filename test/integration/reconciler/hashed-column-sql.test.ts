@@ -47,7 +47,7 @@ describe('reconciler: HMAC of a hashed column computed in PostgreSQL', () => {
       const shape = await readTableShape(db.pool, schema, name);
       const policy = ColumnPolicy.fromSettings({ tables: [label], columnHash: shape.columns.map((c) => `${label}.${c.name}`), columnHashKey: key });
       const mask = policy.forTable(shape);
-      const table: ComparedTable = { label, columns: mask.shape.columns, keyColumns: mask.shape.columns.filter((c) => c.name === 'id'), hashed: mask.hashed };
+      const table: ComparedTable = { label, columns: mask.shape.columns, keyColumns: mask.shape.columns.filter((c) => c.name === 'id'), hashed: mask.hashed, rowHash: 'md5' };
       const read = hashedOnSource(table);
       const from = `FROM ${qualifiedName(schema, name)} ORDER BY id`;
       const select = `SELECT ${read.columns.map((c, i) => `${canonicalValue('postgres', c)} AS h${i}`).join(', ')} ${from}`;

@@ -3,7 +3,7 @@ import { keyId } from '../sides/side';
 import { confirmPersistent } from './persistence-check';
 import { caughtUp } from './pipeline-fence';
 
-const TABLE: ComparedTable = { label: 'public.accounts', columns: [], keyColumns: [], hashed: new Set() };
+const TABLE: ComparedTable = { label: 'public.accounts', columns: [], keyColumns: [], hashed: new Set(), rowHash: 'md5' };
 const KEY: Key = ['7'];
 
 /** A side whose row hash of KEY is read from `state` at the moment of the read, with reads logged. */

@@ -1,7 +1,7 @@
 import { keyId, type ComparedTable, type Key, type KeyRange, type RangeDigest, type ReconcileSide } from '../sides/side';
 import { narrowDifferences } from './range-narrowing';
 
-const TABLE: ComparedTable = { label: 'public.payouts', columns: [], keyColumns: [], hashed: new Set() };
+const TABLE: ComparedTable = { label: 'public.payouts', columns: [], keyColumns: [], hashed: new Set(), rowHash: 'md5' };
 
 /** A side over id -> row hash in memory: integer keys, digests as count and the sorted hashes joined. */
 function side(rows: Map<number, string>): ReconcileSide {

@@ -1,4 +1,5 @@
 import type { ColumnShape } from '@paysync/contract';
+import type { RowHash } from './row-hash';
 
 /** A key as the PostgreSQL text of each primary-key column, in key order. */
 export type Key = string[];
@@ -24,6 +25,8 @@ export interface ComparedTable {
   keyColumns: ComparedColumn[];
   /** PAYSYNC_COLUMN_HASH's columns: the target holds the HMAC of the source's text. */
   hashed: ReadonlySet<string>;
+  /** How both sides hash its rows: agreed once per process (row-hash-agreement.ts). */
+  rowHash: RowHash;
 }
 
 /** count(*) and two sums over the rows' hashes (row-hash.ts): equal digests, equal rows (to ~2^-120). */

@@ -2,7 +2,7 @@ import type { Dependency } from '@paysync/config';
 import type { HmacPads } from '@paysync/contract';
 import { keyOrderExpression, keyParameter, keyTextExpressions, type Dialect } from './canonical-row';
 import { bindHmacPads, hashedOnSource } from './hashed-columns';
-import { digestSql, rowHashSql, type RowHash } from './row-hash';
+import { digestSql, rowHashSql } from './row-hash';
 import { keyId, type ComparedTable, type Key, type KeyRange, type RangeDigest, type ReconcileSide } from './side';
 
 const INTEGER_TYPES = new Set(['int2', 'int4', 'int8']);
@@ -27,9 +27,6 @@ export interface SqlRunner {
  * source side, given the hash key's pads, reads each PAYSYNC_COLUMN_HASH column as its HMAC.
  */
 export class SqlSide implements ReconcileSide {
-  /** How rows are hashed: md5 until both sides agreed on another (row-hash-agreement.ts). */
-  rowHash: RowHash = 'md5';
-
   constructor(
     readonly runner: SqlRunner,
     private readonly hmacPads?: HmacPads,
@@ -37,7 +34,7 @@ export class SqlSide implements ReconcileSide {
 
   async digests(compared: ComparedTable, range: KeyRange, cuts: Key[]): Promise<RangeDigest[]> {
     const table = this.asRead(compared);
-    const { row: hashed, sums } = digestSql(this.runner.dialect, this.rowHash, table.columns);
+    const { row: hashed, sums } = digestSql(this.runner.dialect, table.rowHash, table.columns);
     const key = this.keyTuple(table);
     // The piece's parameters first: MariaDB's are positional, and the CASE comes before the WHERE.
     const params: unknown[] = [];
@@ -66,10 +63,9 @@ export class SqlSide implements ReconcileSide {
     const step = Math.ceil(Number(n) / pieces);
     if (step < 1 || Number(n) < 2) return [];
     const keys = keyTextExpressions(this.runner.dialect, table.keyColumns);
-    const order = table.keyColumns.map((c) => keyOrderExpression(this.runner.dialect, c)).join(', ');
     const rows = await this.run(
       `SELECT ${keys.map((_, i) => `k${i}`).join(', ')} FROM (
-         SELECT ${keys.map((k, i) => `${k} AS k${i}`).join(', ')}, ROW_NUMBER() OVER (ORDER BY ${order}) AS rn
+         SELECT ${keys.map((k, i) => `${k} AS k${i}`).join(', ')}, ROW_NUMBER() OVER (ORDER BY ${this.keyOrder(table)}) AS rn
            FROM ${this.runner.tableName(table)} WHERE ${where}) numbered
         WHERE rn > 1 AND MOD(rn - 1, ${step}) = 0 ORDER BY rn`,
       params,
@@ -123,7 +119,7 @@ export class SqlSide implements ReconcileSide {
   private async hashesWhere(table: ComparedTable, where: string, params: unknown[]): Promise<Map<string, string>> {
     const keys = keyTextExpressions(this.runner.dialect, table.keyColumns);
     const rows = await this.run(
-      `SELECT ${keys.map((k, i) => `${k} AS k${i}`).join(', ')}, ${rowHashSql(this.runner.dialect, this.rowHash, table.columns)} AS h
+      `SELECT ${keys.map((k, i) => `${k} AS k${i}`).join(', ')}, ${rowHashSql(this.runner.dialect, table.rowHash, table.columns)} AS h
          FROM ${this.runner.tableName(table)} WHERE ${where}`,
       params,
     );
@@ -149,9 +145,14 @@ export class SqlSide implements ReconcileSide {
     return this.runner.dialect === 'postgres' ? `$${params.length}` : '?';
   }
 
-  /** The key columns as one row value, in the key's byte/numeric order on both dialects. */
+  /** The key columns, in the key's byte/numeric order on both dialects: an ORDER BY list. */
+  private keyOrder(table: ComparedTable): string {
+    return table.keyColumns.map((c) => keyOrderExpression(this.runner.dialect, c)).join(', ');
+  }
+
+  /** The key columns as one row value, compared in the key's order. */
   private keyTuple(table: ComparedTable): string {
-    return `(${table.keyColumns.map((c) => keyOrderExpression(this.runner.dialect, c)).join(', ')})`;
+    return `(${this.keyOrder(table)})`;
   }
 
   /** A key's values as a row value cast like the key's columns, its parameters appended to `params`. */
