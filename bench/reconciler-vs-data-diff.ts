@@ -23,6 +23,7 @@ import { DATA_DIFF_VERSION, dataDiffPython } from './data-diff-venv';
 import { codeVersion, loadAverage, machine, mariadbVersion, postgresVersion } from './machine';
 import { runBounded } from '../test/support/bounded-run';
 import { libpqTarget } from './libpq-target';
+import type { RunReport } from '../services/reconciler/src/reconcile-run';
 
 const { values: args } = parseArgs({
   options: {
@@ -86,15 +87,6 @@ const foundCount = (f: Found): number => f.missing.length + f.extra.length + f.d
 const describeFound = (f: Found): string =>
   foundCount(f) === 0 ? 'none' : (['missing', 'extra', 'different'] as const).filter((k) => f[k].length > 0).map((k) => `${k} ${f[k].join(', ')}`).join('; ');
 
-interface TableReport {
-  table: string;
-  rows: number;
-  seconds: number;
-  missing: Record<string, number>[];
-  extra: Record<string, number>[];
-  different: Record<string, number>[];
-}
-
 /** One `paysync reconcile --once --json`: no slot and no apply group to fence on (nothing writes), re-checks at once. */
 async function reconciler(sourceUrl: string, target: ScratchTarget): Promise<Outcome> {
   const started = performance.now();
@@ -111,10 +103,10 @@ async function reconciler(sourceUrl: string, target: ScratchTarget): Promise<Out
   const processSeconds = (performance.now() - started) / 1000;
   const json = run.output().split('\n').find((line) => line.startsWith('{"startedAt"'));
   if ((code !== 0 && code !== 3) || json === undefined) throw new Error(`paysync reconcile exited with ${code} (limit ${limitMs / 1000} s):\n${run.output().slice(-3000)}`);
-  const parsed = JSON.parse(json) as { rowHash: string; tables: TableReport[] };
+  const parsed = JSON.parse(json) as RunReport;
   const report = parsed.tables[0];
   if (report.rows !== rows) throw new Error(`paysync reconcile counted ${report.rows} source rows, expected ${rows}`);
-  const keys = (list: Record<string, number>[]) => byNumber(list.map((k) => String(k.id)));
+  const keys = (list: Record<string, string | number>[]) => byNumber(list.map((k) => String(k.id)));
   return { compareSeconds: report.seconds, processSeconds, rowHash: parsed.rowHash, found: { missing: keys(report.missing), extra: keys(report.extra), different: keys(report.different) } };
 }
 

@@ -1,27 +1,13 @@
+import type { RunReport } from '../../services/reconciler/src/reconcile-run';
 import type { CaptureFixture } from './capture-fixture';
 import { startPaysync } from './paysync-process';
 import { stackAddresses } from './stack-addresses';
 import type { ScratchTarget } from './target-databases';
 
-/** What `paysync reconcile --once --json` prints, as far as tests look at it. */
-export interface ReconcileReport {
-  rowHash: 'md5' | 'hash64';
-  tables: {
-    table: string;
-    rows: number;
-    rowsPerSecond: number;
-    repaired: number;
-    unsettled: number;
-    fenceMissed?: string;
-    missing: Record<string, unknown>[];
-    extra: Record<string, unknown>[];
-    different: Record<string, unknown>[];
-  }[];
-}
-
 export interface ReconcileOutcome {
   code: number | string;
-  report: ReconcileReport;
+  /** What `paysync reconcile --once --json` printed. */
+  report: RunReport;
   output: string;
 }
 
@@ -50,5 +36,5 @@ export async function reconcileOnce(source: CaptureFixture, target: ScratchTarge
   const code = await run.exited;
   const json = run.output().split('\n').find((line) => line.startsWith('{"startedAt"'));
   if (json === undefined) throw new Error(`reconcile printed no report (exit ${code}):\n${run.output()}`);
-  return { code, report: JSON.parse(json) as ReconcileReport, output: run.output() };
+  return { code, report: JSON.parse(json) as RunReport, output: run.output() };
 }

@@ -5,7 +5,8 @@ import { PAYMENTS_DDL } from '../../../demo/payments-workload';
 import { removeAppliedTargets, startAppliedTargets, type AppliedTarget } from '../../support/applied-targets';
 import { CaptureFixture } from '../../support/capture-fixture';
 import { startPaysync, type PaysyncProcess } from '../../support/paysync-process';
-import { reconcilerEnv, type ReconcileReport } from '../../support/reconcile-once';
+import type { RunReport } from '../../../services/reconciler/src/reconcile-run';
+import { reconcilerEnv } from '../../support/reconcile-once';
 import { waitUntil } from '../../support/wait';
 
 jest.setTimeout(240_000);
@@ -19,7 +20,7 @@ describe('reconciler service', () => {
   let targets: AppliedTarget[] = [];
   let reconciler: PaysyncProcess | undefined;
   let webhook: Server;
-  const posted: ReconcileReport[] = [];
+  const posted: RunReport[] = [];
 
   beforeAll(async () => {
     source = await CaptureFixture.create(PAYMENTS_DDL);
@@ -30,7 +31,7 @@ describe('reconciler service', () => {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
       req.on('end', () => {
-        posted.push(JSON.parse(body) as ReconcileReport);
+        posted.push(JSON.parse(body) as RunReport);
         res.end();
       });
     });
@@ -66,14 +67,14 @@ describe('reconciler service', () => {
     await waitUntil('the repaired account back in the target', async () => Number((await db.query('SELECT count(*) AS n FROM public.accounts WHERE id = 5'))[0].n) === 1, 120_000, 500);
 
     expect((await fetch(`${url}/report`)).status).toBe(401);
-    const report = (await (await fetch(`${url}/report`, { headers: admin })).json()) as { reports: ReconcileReport[] };
+    const report = (await (await fetch(`${url}/report`, { headers: admin })).json()) as { reports: RunReport[] };
     expect(report.reports.some((r) => r.tables[0].missing.length === 1)).toBe(true);
 
     expect((await fetch(`${url}/reconcile?table=${ACCOUNTS}`, { method: 'POST' })).status).toBe(401);
     expect((await fetch(`${url}/reconcile?table=public.nope`, { method: 'POST', headers: admin })).status).toBe(400);
     const onDemand = await fetch(`${url}/reconcile?table=${ACCOUNTS}`, { method: 'POST', headers: admin });
     expect(onDemand.status).toBe(200);
-    expect(((await onDemand.json()) as ReconcileReport).tables).toEqual([expect.objectContaining({ table: ACCOUNTS, missing: [], extra: [], different: [] })]);
+    expect(((await onDemand.json()) as RunReport).tables).toEqual([expect.objectContaining({ table: ACCOUNTS, missing: [], extra: [], different: [] })]);
 
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/^paysync_reconcile_drift_rows\{[^}]*table="public\.accounts"[^}]*kind="missing"[^}]*\} 0$/m);
